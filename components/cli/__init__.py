@@ -1,0 +1,43 @@
+"""The `kaa` command line: one module per subcommand, each exposing `register(subparsers)`.
+
+Exit codes (every subcommand): 0 clean/success, 1 drift or policy failure, 2 error (bad input, unreachable part).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from components.errors import KaaError
+
+SUBCOMMANDS = ("validate", "render", "local", "pulumi")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kaa",
+        description="kafka-active-active: manage an active-active Kafka pair (K1, K2) from one topology.",
+        epilog="Exit codes: 0 success, 1 drift or policy failure, 2 error (bad input or unreachable part).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"components.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"components.cli.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KaaError as exc:
+        print(f"kaa: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
