@@ -1,0 +1,67 @@
+"""Names MM2 gives and reserves (DefaultReplicationPolicy) and what makes a local topic name safe."""
+from __future__ import annotations
+
+import re
+
+LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
+LEGAL_ALIAS = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+PRINCIPAL = re.compile(r"^User:[^\s*:][^\s:]*$")
+GROUP = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
+
+# Topics MM2, Kafka Connect, Kafka itself or a schema registry own. A local topic with such a name would be
+# skipped by MM2's topic filter or collide with the machinery.
+RESERVED_EXACT = {"heartbeats", "_schemas", "connect-configs", "connect-offsets", "connect-status"}
+RESERVED_PATTERNS = (
+    (re.compile(r".*[.-]internal$"), "ends with .internal/-internal (MM2 and Connect internal topics)"),
+    (re.compile(r".*\.replica$"), "ends with .replica (excluded by MM2's default topic filter)"),
+    (re.compile(r"^mm2-"), "starts with mm2- (MM2 offset-syncs and dedicated-mode topics)"),
+    (re.compile(r"^__"), "starts with __ (Kafka internal topics)"),
+    (re.compile(r"^connect-"), "starts with connect- (Kafka Connect's topics)"),
+    (re.compile(r"^_schemas"), "is the schema registry's storage topic"),
+)
+
+
+def remote_topic(source_alias: str, topic: str, separator: str = ".") -> str:
+    """The name MM2 gives `topic` of `source_alias` on the other cluster."""
+    return f"{source_alias}{separator}{topic}"
+
+
+def topic_source(topic: str, separator: str = ".") -> str | None:
+    """DefaultReplicationPolicy.topicSource: the first segment when there are two or more, else None (local)."""
+    parts = topic.split(separator)
+    return parts[0] if len(parts) >= 2 else None
+
+
+def reserved_reason(topic: str) -> str | None:
+    """Why `topic` may not be a local topic, or None if it may."""
+    if topic in RESERVED_EXACT:
+        return "is an MM2/Connect/registry internal topic name"
+    for pattern, reason in RESERVED_PATTERNS:
+        if pattern.match(topic):
+            return reason
+    return None
+
+
+def remote_prefix_alias(topic: str, aliases: tuple[str, ...], separator: str = ".") -> str | None:
+    """The alias a topic name starts with (alias + separator), which makes MM2 treat it as remote."""
+    for alias in aliases:
+        if topic.startswith(f"{alias}{separator}"):
+            return alias
+    return None
+
+
+def principal_name(principal: str) -> str:
+    """`User:mm2` -> `mm2` (the SASL user name)."""
+    return principal.split(":", 1)[1]
+
+
+def connector_name(source: str, target: str, kind: str) -> str:
+    return f"mm2-{source.lower()}-{target.lower()}-{kind}"
+
+
+def checkpoints_topic(source: str, separator: str = ".") -> str:
+    return f"{source}{separator}checkpoints.internal"
+
+
+def offset_syncs_topic(target: str) -> str:
+    return f"mm2-offset-syncs.{target}.internal"
