@@ -6,8 +6,8 @@ replaces: the renderers with a config-provider reference, the Pulumi component w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from components import naming
 from components.acls import mirror_groups

@@ -5,8 +5,8 @@ turns it into what each cluster must hold.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 SCHEMA_TYPES = ("AVRO", "JSON", "PROTOBUF")
 COMPATIBILITY_LEVELS = (
@@ -100,6 +100,7 @@ class MirrorSettings:
     emit_heartbeats_interval_seconds: int = 5
     offset_lag_max: int = 100
     extra_topics_exclude: tuple[str, ...] = ()
+    manage_credentials: bool = True  # create the MM2 principal's SCRAM credential on both clusters
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,14 @@
+"""The Pulumi program: load this stack's topology and build the active-active pair."""
+import pulumi
+
+from components.credentials import from_config
+from components.pair import ActiveActivePair, ActiveActivePairArgs
+from components.pulumi_program import stack_topology
+
+topology = stack_topology(pulumi.get_stack(), pulumi.Config())
+pair = ActiveActivePair(
+    "pair", ActiveActivePairArgs(topology, from_config(pulumi.Config(), topology.aliases))
+)
+pulumi.export("pair", pair.summary)
+pulumi.export("schema_ids", pair.schema_ids)
+pulumi.export("connectors", pair.connector_states)

@@ -1,0 +1,51 @@
+"""Credentials from Pulumi config secrets, never from the stack files.
+
+    pulumi config set --path credentials.K1.adminUsername admin
+    pulumi config set --secret --path credentials.K1.adminPassword '...'
+    pulumi config set --secret --path credentials.K1.mm2Password '...'
+    # optional: registryUsername/registryPassword, connectUsername/connectPassword (HTTP basic auth)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class ClusterCredentials:
+    admin_username: pulumi.Input[str] | None = None
+    admin_password: pulumi.Input[str] | None = None
+    mm2_password: pulumi.Input[str] | None = None
+    registry_auth: pulumi.Input[Mapping[str, str]] | None = None
+    connect_auth: pulumi.Input[Mapping[str, str]] | None = None
+
+
+def _field(creds: pulumi.Output[Any], alias: str, key: str) -> pulumi.Output[Any]:
+    return pulumi.Output.secret(creds.apply(lambda c: ((c or {}).get(alias) or {}).get(key)))
+
+
+def _basic(creds: pulumi.Output[Any], alias: str, prefix: str) -> pulumi.Output[Any]:
+    def pick(c: Any) -> Any:
+        entry = (c or {}).get(alias) or {}
+        user, password = entry.get(f"{prefix}Username"), entry.get(f"{prefix}Password")
+        return {"username": user, "password": password} if user and password else None
+
+    return pulumi.Output.secret(creds.apply(pick))
+
+
+def from_config(config: pulumi.Config, aliases: tuple[str, ...]) -> dict[str, ClusterCredentials]:
+    """Per alias, the admin and MM2 credentials (all secret outputs; absent keys resolve to None)."""
+    creds = config.get_secret_object("credentials") or pulumi.Output.secret({})
+    return {
+        alias: ClusterCredentials(
+            admin_username=_field(creds, alias, "adminUsername"),
+            admin_password=_field(creds, alias, "adminPassword"),
+            mm2_password=_field(creds, alias, "mm2Password"),
+            registry_auth=_basic(creds, alias, "registry"),
+            connect_auth=_basic(creds, alias, "connect"),
+        )
+        for alias in aliases
+    }
