@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
+from fastavro.schema import UnknownType
+from proto_schema_parser.parser import Parser as ProtoParser
 
 from components import naming
 from components.errors import SpecError
@@ -26,8 +29,8 @@ from components.model import (
     Topic,
     Topology,
 )
-from components.schema_files import SchemaFileError, load_schema
-from components.topic_configs import check_config, normalise_value
+from components.schema_files import SchemaFileError, load_schema, schema_type_for
+from components.topic_configs import TOPIC_CONFIGS, check_config, normalise_value
 
 TOP_KEYS = ("extends", "clusters", "topics", "defaults", "mirror", "schema_registry", "environment", "labels")
 CLUSTER_KEYS = ("bootstrap_servers", "schema_registry", "connect", "security")
@@ -94,12 +97,17 @@ def _read_chain(file: Path, merged: _Merged, chain: tuple[Path, ...]) -> dict[st
     if file in chain:
         cycle = " -> ".join(show_path(p) for p in chain + (file,))
         merged.problems.append(
-            f"{show_path(chain[-1])}: extends: {show_path(file)!r} makes a cycle ({cycle}); remove one extends"
+            f"{show_path(chain[-1])}: extends: makes a cycle {cycle} (got {show_path(file)!r}); "
+            "remove one of the extends"
         )
         return {}
     if not file.is_file():
-        where = f"{show_path(chain[-1])}: extends" if chain else show_path(file)
-        merged.problems.append(f"{where}: file {show_path(file)!r} does not exist; fix the path")
+        if chain:
+            merged.problems.append(
+                f"{show_path(chain[-1])}: extends: file does not exist (got {show_path(file)!r}); fix the path"
+            )
+        else:
+            merged.problems.append(f"{show_path(file)}: (top level): file does not exist; fix the path")
         return {}
     try:
         document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
@@ -109,13 +117,18 @@ def _read_chain(file: Path, merged: _Merged, chain: tuple[Path, ...]) -> dict[st
         merged.problems.append(f"{show_path(file)}: (top level): not valid YAML{line}; fix the syntax")
         return {}
     if not isinstance(document, dict):
-        merged.problems.append(f"{show_path(file)}: (top level): must be a mapping of keys; got {type(document).__name__}")
+        merged.problems.append(
+            f"{show_path(file)}: (top level): must be a mapping of keys (got {type(document).__name__}); "
+            "write key: value lines such as topics: and clusters:"
+        )
         return {}
     parent: dict[str, Any] = {}
     extends = document.get("extends")
     if extends is not None:
         if not isinstance(extends, str):
-            merged.problems.append(f"{show_path(file)}: extends: must be a file name; got {extends!r}")
+            merged.problems.append(
+                f"{show_path(file)}: extends: must be a file name (got {extends!r}); write extends: base.yaml"
+            )
         else:
             parent = _read_chain((file.parent / extends).resolve(), merged, chain + (file,))
     own = {k: v for k, v in document.items() if k != "extends"}
@@ -199,21 +212,24 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
     mirror = _mirror(c, doc.get("mirror"))
     clusters = _clusters(c, doc.get("clusters"), mirror.separator)
     aliases = tuple(cl.alias for cl in clusters)
-    defaults = c.keys(doc.get("defaults"), ("defaults",), DEFAULT_KEYS)
-    default_config = _config(c, defaults.get("config"), ("defaults", "config"))
+    defaults = _defaults(c, doc.get("defaults"))
     registry = c.keys(doc.get("schema_registry"), ("schema_registry",), REGISTRY_KEYS)
     default_compat = c.choice(registry, "compatibility", ("schema_registry",), COMPATIBILITY_LEVELS)
     environment = c.choice(doc, "environment", (), ENVIRONMENTS) or (name if name in ENVIRONMENTS else "dev")
     labels = doc.get("labels") or {}
+    if not isinstance(labels, dict):
+        c.bad(("labels",), "must be a mapping of label names to values", "use {team: platform}", labels)
+        labels = {}
     topics_node = doc.get("topics")
     if not isinstance(topics_node, dict) or not topics_node:
         c.bad(("topics",), "must map at least one topic name to its settings", "add topics: {orders: {partitions: 6}}",
               topics_node)
         topics_node = {}
     topics = [
-        _topic(c, str(topic_name), body, defaults, default_config, default_compat, aliases, mirror.separator)
+        _topic(c, str(topic_name), body, defaults, default_compat, aliases, mirror.separator)
         for topic_name, body in sorted(topics_node.items(), key=lambda kv: str(kv[0]))
     ]
+    _topic_collisions(c, [str(t) for t in topics_node])
     if c.problems or len(clusters) != 2:
         return None
     return Topology(
@@ -224,8 +240,40 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
         mirror=mirror,
         default_compatibility=default_compat,
         environment=environment,
-        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        labels={str(k): str(v) for k, v in labels.items()},
     )
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    """`defaults`, checked once (so a bad default is one problem, not one per topic)."""
+
+    declared: frozenset[str]
+    partitions: int | None
+    replication_factor: int | None
+    config: Mapping[str, str]
+
+
+def _defaults(c: _Checker, node: Any) -> _Defaults:
+    body = c.keys(node, ("defaults",), DEFAULT_KEYS)
+    return _Defaults(
+        declared=frozenset(k for k in ("partitions", "replication_factor") if body.get(k) is not None),
+        partitions=c.whole(body, "partitions", ("defaults",), None, 1),
+        replication_factor=c.whole(body, "replication_factor", ("defaults",), None, 1),
+        config=_config(c, body.get("config"), ("defaults", "config")),
+    )
+
+
+def _topic_collisions(c: _Checker, names: list[str]) -> None:
+    """Kafka refuses a topic whose name equals another's once '.' and '_' are treated alike."""
+    seen: dict[str, str] = {}
+    for name in sorted(names):
+        folded = name.replace(".", "_")
+        if folded in seen:
+            c.bad(("topics", name), f"collides with topic {seen[folded]!r} (Kafka treats '.' and '_' alike in "
+                  "topic names and refuses the second one)", "rename one of them", name)
+        else:
+            seen[folded] = name
 
 
 def _mirror(c: _Checker, node: Any) -> MirrorSettings:
@@ -286,7 +334,11 @@ def _clusters(c: _Checker, node: Any, separator: str) -> list[Cluster]:
         servers = body.get("bootstrap_servers")
         if isinstance(servers, str):
             servers = [s.strip() for s in servers.split(",")]
-        if not isinstance(servers, list) or not servers or not all(
+        if servers is None:
+            c.bad(path + ("bootstrap_servers",), "is missing", 'add bootstrap_servers: ["broker-1:9092"]',
+                  show_value=False)
+            servers = []
+        elif not isinstance(servers, list) or not servers or not all(
             isinstance(s, str) and ":" in s for s in servers
         ):
             c.bad(path + ("bootstrap_servers",), "must be a list of host:port", 'use ["broker-1:9092"]', servers)
@@ -302,7 +354,8 @@ def _clusters(c: _Checker, node: Any, separator: str) -> list[Cluster]:
         if protocol.startswith("SASL_") and mechanism is None and "sasl_mechanism" not in sec:
             c.bad(path + ("security", "sasl_mechanism"), f"is required with {protocol}",
                   f"add sasl_mechanism: one of {', '.join(SASL_MECHANISMS)}", show_value=False)
-        security = Security(protocol=protocol, sasl_mechanism=mechanism, ssl_truststore=sec.get("ssl_truststore"))
+        truststore = c.text(sec, "ssl_truststore", path + ("security",), required=False)
+        security = Security(protocol=protocol, sasl_mechanism=mechanism, ssl_truststore=truststore)
         out.append(Cluster(alias, tuple(servers), registry or "", connect or "", security))
     return out
 
@@ -315,11 +368,20 @@ def _config(c: _Checker, node: Any, path: Path_) -> dict[str, str]:
         return {}
     out = {}
     for key, raw in node.items():
+        where = path + (str(key),)
+        if raw is None or isinstance(raw, dict):
+            c.bad(where, "must be a string, number or boolean", 'write a value, e.g. "604800000"', raw)
+            continue
         value = normalise_value(raw)
+        kind = TOPIC_CONFIGS.get(str(key))
+        if kind is not None and not kind.check(value):
+            enumerated = kind.description.startswith(("one of", "a comma-separated list of"))
+            c.bad(where, "is not allowed" if enumerated else "has the wrong type", f"use {kind.description}", raw)
+            continue
         problem = check_config(str(key), value)
         if problem:
-            fix_at = problem.rfind("; ")
-            c.bad(path + (str(key),), problem[:fix_at], problem[fix_at + 2:], raw)
+            message, _, fix = problem.rpartition("; ")
+            c.bad(where, message, fix, show_value=False)
         else:
             out[str(key)] = value
     return out
@@ -329,8 +391,7 @@ def _topic(
     c: _Checker,
     name: str,
     node: Any,
-    defaults: Mapping[str, Any],
-    default_config: Mapping[str, str],
+    defaults: _Defaults,
     default_compat: str | None,
     aliases: tuple[str, ...],
     separator: str,
@@ -347,17 +408,15 @@ def _topic(
     reason = naming.reserved_reason(name)
     if reason:
         c.bad(path, f"{reason}, so it cannot be a local topic", "choose another name", name)
+    longest_remote = max((naming.remote_topic(a, name, separator) for a in aliases), key=len, default=name)
+    if len(longest_remote) > 249 and len(name) <= 249:
+        c.bad(path, f"is too long for its remote name {longest_remote!r} ({len(longest_remote)} characters, Kafka "
+              "allows 249)", f"shorten it to at most {249 - len(longest_remote) + len(name)} characters", name)
     body = c.keys(node if node is not None else {}, path, TOPIC_KEYS)
-    partitions = c.whole(body, "partitions", path, defaults.get("partitions"), 1)
-    if partitions is None and "partitions" not in body and "partitions" not in defaults:
-        c.bad(path + ("partitions",), "is missing", "add partitions: <n> (or defaults.partitions)", show_value=False)
-    rf_source = body if "replication_factor" in body else defaults
-    rf_path = path if "replication_factor" in body else ("defaults",)
-    replication = c.whole(rf_source, "replication_factor", rf_path, None, 1)
-    if replication is None and "replication_factor" not in body and "replication_factor" not in defaults:
-        c.bad(path + ("replication_factor",), "is missing", "add replication_factor: <n> (or defaults.replication_factor)",
-              show_value=False)
-    config = {**default_config, **_config(c, body.get("config"), path + ("config",))}
+    partitions = _topic_number(c, body, path, "partitions", defaults.partitions, defaults)
+    replication = _topic_number(c, body, path, "replication_factor", defaults.replication_factor, defaults)
+    c.text(body, "description", path, required=False)
+    config = {**defaults.config, **_config(c, body.get("config"), path + ("config",))}
     min_isr = config.get("min.insync.replicas")
     if replication is not None and min_isr is not None and int(min_isr) > replication:
         where = path + ("config", "min.insync.replicas") if "min.insync.replicas" in (body.get("config") or {}) else (
@@ -373,6 +432,16 @@ def _topic(
     if len(c.problems) > start or partitions is None or replication is None:
         return None
     return Topic(name, partitions, replication, config, producers, consumers, subjects, bool(mirror))
+
+
+def _topic_number(c: _Checker, body: Mapping[str, Any], path: Path_, key: str, default: int | None,
+                  defaults: _Defaults) -> int | None:
+    """The topic's own value, else the (already checked) default; an empty value counts as missing."""
+    if body.get(key) is not None:
+        return c.whole(body, key, path, None, 1)
+    if key not in defaults.declared:
+        c.bad(path + (key,), "is missing", f"add {key}: <n> (or defaults.{key})", show_value=False)
+    return default
 
 
 def _principals(c: _Checker, node: Any, path: Path_) -> tuple[str, ...]:
@@ -405,10 +474,16 @@ def _consumers(c: _Checker, node: Any, path: Path_) -> tuple[Consumer, ...]:
         body = c.keys(item, where, CONSUMER_KEYS)
         principal, group = body.get("principal"), body.get("group")
         ok = True
-        if not isinstance(principal, str) or not naming.PRINCIPAL.match(principal):
+        if principal is None:
+            c.bad(where + ("principal",), "is missing", 'add principal: "User:<name>"', show_value=False)
+            ok = False
+        elif not isinstance(principal, str) or not naming.PRINCIPAL.match(principal):
             c.bad(where + ("principal",), "is not a principal", 'write it as "User:<name>" (no wildcard)', principal)
             ok = False
-        if not isinstance(group, str) or not naming.GROUP.match(group):
+        if group is None:
+            c.bad(where + ("group",), "is missing", "add group: <consumer group name>", show_value=False)
+            ok = False
+        elif not isinstance(group, str) or not naming.GROUP.match(group):
             c.bad(where + ("group",), "is not a consumer group name", "use 1-249 of a-z A-Z 0-9 . _ -", group)
             ok = False
         if ok:
@@ -442,11 +517,55 @@ def _subjects(
         for index, rel in enumerate(files):
             where = path + (part,) if len(files) == 1 else path + (part, str(index))
             try:
-                schema_type, text = load_schema(base_dir / rel, rel)
+                schema_type, text = _load_schema(base_dir / rel, rel)
             except SchemaFileError as exc:
-                c.bad(where, str(exc).split("; ")[0], (str(exc).split("; ") + ["fix the file"])[1], show_value=False)
+                message, sep, fix = str(exc).rpartition("; ")
+                if not sep or ")" in fix:
+                    message, fix = str(exc), "fix the file"
+                c.bad(where, message, fix, show_value=False)
                 continue
             versions.append(SchemaVersion(rel, schema_type, text))
         if versions:
             out.append(SubjectSpec(f"{topic}-{part}", tuple(versions), compat))
     return tuple(out)
+
+
+class _RaiseOnSyntaxError:
+    """An ANTLR error listener: the Protobuf parser's default one only prints syntax errors and carries on."""
+
+    def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:  # noqa: N802
+        raise SchemaFileError(f"line {line}, column {column + 1}: {msg}")
+
+    def reportAmbiguity(self, *args: Any) -> None:  # noqa: N802
+        pass
+
+    def reportAttemptingFullContext(self, *args: Any) -> None:  # noqa: N802
+        pass
+
+    def reportContextSensitivity(self, *args: Any) -> None:  # noqa: N802
+        pass
+
+
+def _strict(recognizer: Any) -> None:
+    recognizer.removeErrorListeners()
+    recognizer.addErrorListener(_RaiseOnSyntaxError())
+
+
+def _load_schema(path: Path, shown_as: str) -> tuple[str, str]:
+    """`load_schema`, plus what it misses: Protobuf syntax errors, and plain words for fastavro's terse errors."""
+    if path.is_file() and schema_type_for(shown_as) == "PROTOBUF":
+        try:
+            ProtoParser(setup_lexer=_strict, setup_parser=_strict).parse(path.read_text(encoding="utf-8"))
+        except SchemaFileError as exc:
+            raise SchemaFileError(f"schema file {shown_as!r} is not a valid Protobuf schema ({exc})") from exc
+    try:
+        return load_schema(path, shown_as)
+    except SchemaFileError as exc:
+        cause = exc.__cause__
+        invalid_avro = f"schema file {shown_as!r} is not a valid Avro schema"
+        if isinstance(cause, UnknownType):
+            name = cause.name.get("type") if isinstance(cause.name, dict) else cause.name
+            raise SchemaFileError(f"{invalid_avro} (unknown type {name!r})") from cause
+        if isinstance(cause, KeyError) and schema_type_for(shown_as) == "AVRO":
+            raise SchemaFileError(f"{invalid_avro} (missing key {cause})") from cause
+        raise
