@@ -1,2 +1,2 @@
 """Versions of the real parts the toolkit is built and tested against (keep in step with pom.xml)."""
-KAFKA_VERSION = "4.1.1"
+KAFKA_VERSION = "4.1.2"
