@@ -1,4 +1,5 @@
 """The local pair's SCRAM users. Local defaults only: real stacks take credentials from Pulumi secrets."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

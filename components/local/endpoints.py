@@ -1,4 +1,5 @@
 """The local pair's addresses, read from stacks/local.yaml so the spec and the running pair cannot disagree."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

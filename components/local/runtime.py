@@ -3,6 +3,7 @@
 The versions come from pom.xml only (its <properties>), so the Python side can never ask for a lib folder that
 scripts/setup-local-pair.sh did not fill.
 """
+
 from __future__ import annotations
 
 import os
