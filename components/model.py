@@ -87,6 +87,7 @@ class MirrorSettings:
     """MM2 settings shared by both flows (one function renders each direction from these)."""
 
     principal: str = "User:mm2"
+    name_prefix: str = "mm2"  # connectors are <prefix>-<source>-<target>-<kind>
     separator: str = "."
     tasks_max: int = 1
     sync_group_offsets: bool = True

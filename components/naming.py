@@ -55,8 +55,8 @@ def principal_name(principal: str) -> str:
     return principal.split(":", 1)[1]
 
 
-def connector_name(source: str, target: str, kind: str) -> str:
-    return f"mm2-{source.lower()}-{target.lower()}-{kind}"
+def connector_name(source: str, target: str, kind: str, prefix: str = "mm2") -> str:
+    return f"{prefix}-{source.lower()}-{target.lower()}-{kind}"
 
 
 def checkpoints_topic(source: str, separator: str = ".") -> str:

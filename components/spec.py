@@ -295,6 +295,12 @@ def _mirror(c: _Checker, node: Any) -> MirrorSettings:
             sep = c.text(body, f.name, ("mirror",))
             if sep:
                 values[f.name] = sep
+        elif f.name == "name_prefix":
+            prefix = c.text(body, f.name, ("mirror",))
+            if prefix and not naming.LEGAL_ALIAS.match(prefix):
+                c.bad(path, "is not usable in connector names", "use letters, digits, _ or -", prefix)
+            elif prefix:
+                values[f.name] = prefix
         elif f.name == "extra_topics_exclude":
             items = body[f.name]
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):

@@ -1,0 +1,33 @@
+# The README's two commands are `make up` (the main job on the local pair) and `make test` (every test tier).
+SHELL := /bin/bash
+KAA := scripts/kaa
+
+.PHONY: setup up down test lint unit integration e2e bench
+
+setup:            ## install everything (virtualenv, Kafka/Connect/registry jars, Pulumi engine); cached
+	scripts/setup.sh all
+
+up: setup         ## start the local K1/K2 pair, `pulumi up --stack local`, then show replication both ways
+	$(KAA) quickstart
+
+down:             ## stop the local pair (keeps data; `scripts/kaa local down --wipe` wipes it)
+	$(KAA) local down
+
+lint: setup
+	.venv/bin/ruff check components tests scripts/kaa __main__.py policy
+	.venv/bin/mypy
+
+unit: setup
+	.venv/bin/python -m pytest tests/unit -q
+
+integration: setup
+	.venv/bin/python -m pytest tests/integration -q
+
+e2e: setup
+	.venv/bin/python -m pytest tests/e2e -q
+
+test: setup lint  ## every tier: lint, unit, integration (real pair), e2e (real Pulumi engine + pair)
+	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e -q
+
+bench: setup
+	.venv/bin/python -m benchmarks
