@@ -32,6 +32,15 @@ from components.errors import KaaError, UnreachableError
 from components.model import Topic
 
 
+# librdkafka calls the cluster resource BROKER; Kafka and our model call it CLUSTER.
+_RESOURCE_TO_CLIENT = {"CLUSTER": "BROKER"}
+_RESOURCE_FROM_CLIENT = {"BROKER": "CLUSTER"}
+
+
+def _rtype(name: str) -> ResourceType:
+    return ResourceType[_RESOURCE_TO_CLIENT.get(name, name)]
+
+
 class KafkaAdminError(KaaError):
     """The cluster refused an admin request."""
 
@@ -123,7 +132,7 @@ class KafkaAdmin:
     # --- ACLs ---------------------------------------------------------------------------------------------
     @staticmethod
     def _binding(acl: Acl) -> AclBinding:
-        return AclBinding(ResourceType[acl.resource_type], acl.resource_name, ResourcePatternType[acl.pattern_type],
+        return AclBinding(_rtype(acl.resource_type), acl.resource_name, ResourcePatternType[acl.pattern_type],
                           acl.principal, acl.host, AclOperation[acl.operation], AclPermissionType[acl.permission])
 
     def acls(self) -> set[Acl]:
@@ -135,7 +144,7 @@ class KafkaAdmin:
         except KafkaException as exc:
             raise KafkaAdminError(f"describe ACLs on {self.label}: {exc.args[0]}") from exc
         return {
-            Acl(b.principal, b.restype.name, b.resource_pattern_type.name, b.name, b.operation.name, b.host,
+            Acl(b.principal, _RESOURCE_FROM_CLIENT.get(b.restype.name, b.restype.name), b.resource_pattern_type.name, b.name, b.operation.name, b.host,
                 b.permission_type.name)
             for b in bindings
         }
@@ -147,7 +156,7 @@ class KafkaAdmin:
 
     def delete_acls(self, acls: Iterable[Acl]) -> None:
         filters = [
-            AclBindingFilter(ResourceType[a.resource_type], a.resource_name, ResourcePatternType[a.pattern_type],
+            AclBindingFilter(_rtype(a.resource_type), a.resource_name, ResourcePatternType[a.pattern_type],
                              a.principal, a.host, AclOperation[a.operation], AclPermissionType[a.permission])
             for a in acls
         ]

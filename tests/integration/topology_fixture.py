@@ -1,0 +1,47 @@
+"""The integration topology applied to the real pair through the toolkit's own clients, and removed again."""
+from __future__ import annotations
+
+from components import naming
+from components.access import PairAccess
+from components.apply import ApplyResult, apply_topology
+from components.clients.connect import ConnectClient
+from components.clients.kafka_admin import KafkaAdmin
+from components.clients.registry import RegistryClient
+from components.derive import derive
+from components.model import Topology
+
+MM2_PASSWORD = "it-mm2-secret"
+APP_USERS = {"it-producer": "it-producer-secret", "it-consumer": "it-consumer-secret"}
+
+
+def remove(topology: Topology, access: PairAccess) -> None:
+    """Delete what `apply` made (connectors first), plus the remote topics MM2 made for it."""
+    state = derive(topology)
+    for alias in topology.aliases:
+        client = ConnectClient(access[alias].connect)
+        for connector in state[alias].connectors:
+            client.delete(connector.name)
+    principals = {topology.mirror.principal} | {p for t in topology.topics for p in t.producers} | {
+        c.principal for t in topology.topics for c in t.consumers}
+    for alias in topology.aliases:
+        admin = KafkaAdmin(access[alias].kafka, alias)
+        ours = {t.name for t in topology.topics} | {r.name for r in state[alias].remote_topics
+                                                      if r.source_topic != "heartbeats"}
+        cycles = {n for n in admin.topics() if any(n.endswith(f".{t.name}") for t in topology.topics)}
+        admin.delete_topics(sorted((ours | cycles) & set(admin.topics())))
+        admin.delete_acls([a for a in admin.acls() if a.principal in principals])
+        registry = RegistryClient(access[alias].schema_registry)
+        for subject in state[alias].subjects:
+            registry.delete_subject(subject.subject)
+
+
+def apply(topology: Topology, access: PairAccess) -> ApplyResult:
+    for alias in topology.aliases:
+        admin = KafkaAdmin(access[alias].kafka, alias)
+        for user, password in APP_USERS.items():
+            admin.upsert_scram_user(user, password)
+    return apply_topology(topology, access)
+
+
+def mm2_user(topology: Topology) -> str:
+    return naming.principal_name(topology.mirror.principal)
