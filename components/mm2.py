@@ -156,7 +156,8 @@ def flow_connectors(topology: Topology, source: str, target: str) -> tuple[Conne
             "header.converter": BYTE_ARRAY,
             **settings[kind],
         }
-        out.append(Connector(naming.connector_name(source, target, kind, topology.mirror.name_prefix), kind, source, target, config))
+        name = naming.connector_name(source, target, kind, topology.mirror.name_prefix)
+        out.append(Connector(name, kind, source, target, config))
     return tuple(out)
 
 

@@ -31,7 +31,6 @@ from components.acls import Acl
 from components.errors import KaaError, UnreachableError
 from components.model import Topic
 
-
 # librdkafka calls the cluster resource BROKER; Kafka and our model call it CLUSTER.
 _RESOURCE_TO_CLIENT = {"CLUSTER": "BROKER"}
 _RESOURCE_FROM_CLIENT = {"BROKER": "CLUSTER"}
@@ -144,8 +143,8 @@ class KafkaAdmin:
         except KafkaException as exc:
             raise KafkaAdminError(f"describe ACLs on {self.label}: {exc.args[0]}") from exc
         return {
-            Acl(b.principal, _RESOURCE_FROM_CLIENT.get(b.restype.name, b.restype.name), b.resource_pattern_type.name, b.name, b.operation.name, b.host,
-                b.permission_type.name)
+            Acl(b.principal, _RESOURCE_FROM_CLIENT.get(b.restype.name, b.restype.name), b.resource_pattern_type.name,
+                b.name, b.operation.name, b.host, b.permission_type.name)
             for b in bindings
         }
 
