@@ -414,10 +414,12 @@ def _topic(
     reason = naming.reserved_reason(name)
     if reason:
         c.bad(path, f"{reason}, so it cannot be a local topic", "choose another name", name)
-    longest_remote = max((naming.remote_topic(a, name, separator) for a in aliases), key=len, default=name)
-    if len(longest_remote) > 249 and len(name) <= 249:
-        c.bad(path, f"is too long for its remote name {longest_remote!r} ({len(longest_remote)} characters, Kafka "
-              "allows 249)", f"shorten it to at most {249 - len(longest_remote) + len(name)} characters", name)
+    longest_alias = max(aliases, key=len, default="")
+    remote_length = len(naming.remote_topic(longest_alias, name, separator))
+    if remote_length > 249 and len(name) <= 249:
+        c.bad(path, f"is too long: its remote name {longest_alias}{separator}<name> would have {remote_length} "
+              "characters, Kafka allows 249", f"shorten it to at most {249 - remote_length + len(name)} characters",
+              show_value=False)
     body = c.keys(node if node is not None else {}, path, TOPIC_KEYS)
     partitions = _topic_number(c, body, path, "partitions", defaults.partitions, defaults)
     replication = _topic_number(c, body, path, "replication_factor", defaults.replication_factor, defaults)
