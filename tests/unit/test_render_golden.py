@@ -1,0 +1,132 @@
+"""`kaa render mm2` outputs, compared exactly with tests/golden/render/<stack>/ (KAA_UPDATE_GOLDEN=1 rewrites).
+
+Beyond the exact text: secrets appear only as references, both flows are present, and every format keeps the
+active-active rules (DefaultReplicationPolicy, ACL sync off, idempotent acks=all producers).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.mm2 import REPLICATION_POLICY
+from components.model import Topology
+from components.render_mm2 import SECRETS_FILE, render_connect, render_properties, render_strimzi
+
+ROOT = Path(__file__).resolve().parents[2]
+RENDER = ROOT / "tests" / "golden" / "render"
+STACKS = ("local", "prod")
+FILES = {"mm2.properties": render_properties, "connect.json": render_connect, "strimzi.yaml": render_strimzi}
+FLOWS = (("K1", "K2"), ("K2", "K1"))
+
+
+@pytest.mark.parametrize("file_name", sorted(FILES))
+@pytest.mark.parametrize("stack", STACKS)
+def test_render_matches_golden(stacks: Callable[[str], Topology], golden: Callable[[Path, str], None],
+                               stack: str, file_name: str) -> None:
+    golden(RENDER / stack / file_name, FILES[file_name](stacks(stack)))
+
+
+def _properties(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition(" = ")
+            assert key not in out, f"{key} set twice"
+            out[key] = value
+    return out
+
+
+def _connectors(text: str) -> list[dict[str, Any]]:
+    return [c for cluster in json.loads(text)["connect_clusters"].values() for c in cluster["connectors"]]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_password_value_is_rendered(stacks: Callable[[str], Topology], stack: str) -> None:
+    topology = stacks(stack)
+    for render in FILES.values():
+        text = render(topology)
+        assert "${kaa:" not in text  # every internal placeholder was resolved to a reference
+        passwords = re.findall(r'password=\\?"([^"\\]*)', text)
+        assert passwords or render is render_strimzi  # both stacks use SASL: the check is not vacuous
+        for password in passwords:
+            assert password.startswith(f"${{file:{SECRETS_FILE}:"), password
+    properties = _properties(render_properties(topology))
+    for alias in topology.aliases:
+        jaas = properties[f"{alias}.sasl.jaas.config"]
+        assert f'password="${{file:{SECRETS_FILE}:{alias}.password}}"' in jaas
+    for connector in _connectors(render_connect(topology)):
+        for key, value in connector["config"].items():
+            if key.endswith("sasl.jaas.config"):
+                assert re.search(r'password="\$\{file:[^}]+\}";$', value), (connector["name"], key)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in document["spec"]["clusters"]:
+            authentication = cluster["authentication"]
+            assert set(authentication) == {"type", "username", "passwordSecret"}
+            assert set(authentication["passwordSecret"]) == {"secretName", "password"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_mm2_properties_keep_the_active_active_rules(stacks: Callable[[str], Topology], stack: str) -> None:
+    properties = _properties(render_properties(stacks(stack)))
+    assert properties["clusters"] == "K1, K2"
+    for source, target in FLOWS:
+        assert properties[f"{source}->{target}.enabled"] == "true"
+    assert properties["replication.policy.class"] == REPLICATION_POLICY
+    assert properties["replication.policy.separator"] == "."
+    assert properties["sync.topic.acls.enabled"] == "false"
+    assert properties["sync.group.offsets.enabled"] == "true"
+    assert properties["emit.heartbeats.enabled"] == "true"
+    assert properties["emit.checkpoints.enabled"] == "true"
+    assert {"_schemas", "connect-.*"} <= set(properties["topics.exclude"].split(", "))
+    for alias in ("K1", "K2"):
+        assert properties[f"{alias}.producer.acks"] == "all"
+        assert properties[f"{alias}.producer.enable.idempotence"] == "true"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_connect_json_runs_each_flow_on_its_target(stacks: Callable[[str], Topology], stack: str) -> None:
+    topology = stacks(stack)
+    clusters = json.loads(render_connect(topology))["connect_clusters"]
+    assert {target: c["flow"] for target, c in clusters.items()} == {"K2": "K1->K2", "K1": "K2->K1"}
+    for target, cluster in clusters.items():
+        assert cluster["url"] == topology.cluster(target).connect
+        source = topology.other(target).alias
+        names = [c["name"] for c in cluster["connectors"]]
+        assert names == [f"mm2-{source.lower()}-{target.lower()}-{kind}" for kind in ("source", "checkpoint",
+                                                                                      "heartbeat")]
+        for connector in cluster["connectors"]:
+            config = connector["config"]
+            assert (config["source.cluster.alias"], config["target.cluster.alias"]) == (source, target)
+            assert config["replication.policy.class"] == REPLICATION_POLICY
+            assert config["producer.override.acks"] == "all"
+            assert config["producer.override.enable.idempotence"] == "true"
+            assert all(isinstance(v, str) for v in config.values())  # Connect wants strings
+        assert cluster["connectors"][0]["config"]["sync.topic.acls.enabled"] == "false"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_strimzi_has_one_resource_per_target(stacks: Callable[[str], Topology], stack: str) -> None:
+    documents = list(yaml.safe_load_all(render_strimzi(stacks(stack))))
+    assert [d["kind"] for d in documents] == ["KafkaMirrorMaker2", "KafkaMirrorMaker2"]
+    for document, (source, target) in zip(documents, FLOWS, strict=True):
+        spec = document["spec"]
+        assert spec["connectCluster"] == target
+        (mirror,) = spec["mirrors"]
+        assert (mirror["sourceCluster"], mirror["targetCluster"]) == (source, target)
+        assert mirror["sourceConnector"]["config"]["replication.policy.class"] == REPLICATION_POLICY
+        assert mirror["sourceConnector"]["config"]["sync.topic.acls.enabled"] == "false"
+        target_config = next(c for c in spec["clusters"] if c["alias"] == target)["config"]
+        assert target_config["producer.acks"] == "all"
+        assert target_config["producer.enable.idempotence"] == "true"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_identity_replication_policy_is_never_rendered(stacks: Callable[[str], Topology], stack: str) -> None:
+    for render in FILES.values():
+        assert "IdentityReplicationPolicy" not in render(stacks(stack))
