@@ -1,0 +1,177 @@
+"""`pulumi up/preview/refresh/destroy` of the pair through the real engine against the real local pair.
+
+The steps build on each other (one stack per module), as a user's day does: up, a no-op preview, a spec
+change, out-of-band drift, an unreachable part, destroy.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.access import PairAccess
+from components.clients.connect import ConnectClient
+from components.clients.kafka_admin import KafkaAdmin
+from components.clients.registry import RegistryClient
+from components.derive import derive
+from components.local import LocalPair
+from components.model import Topology
+from components.spec import load_topology
+from tests.e2e.pulumi_stack import CREDENTIALS, PulumiStack, changed_resources
+from tests.integration.kafka_helpers import consume, eventually, produce, topic_names
+
+
+@pytest.fixture(scope="module")
+def stack(engine: dict[str, str], local_pair: LocalPair) -> Iterator[PulumiStack]:
+    with tempfile.TemporaryDirectory(prefix="kaa-e2e-") as tmp:
+        s = PulumiStack(Path(tmp), engine)
+        s.init()
+        yield s
+        s.run("destroy", "--yes", "--skip-preview", check=False)
+
+
+@pytest.fixture(scope="module")
+def access(local_pair: LocalPair) -> PairAccess:
+    return PairAccess.from_status(local_pair.status_document(), {a: CREDENTIALS["mm2Password"] for a in ("K1", "K2")})
+
+
+def topology_of(stack: PulumiStack) -> Topology:
+    return load_topology(stack.spec_file, name="e2e")
+
+
+def assert_pair_matches(topology: Topology, access: PairAccess) -> dict[str, dict[str, list[int]]]:
+    """Everything the spec derives is live on both clusters, registries and Connect workers."""
+    ids: dict[str, dict[str, list[int]]] = {}
+    for alias, state in derive(topology).items():
+        admin = KafkaAdmin(access[alias].kafka, alias)
+        live = admin.topics()
+        configs = admin.topic_configs([t.name for t in state.topics])
+        for topic in state.topics:
+            assert topic.name in live, f"{topic.name} missing on {alias}"
+            assert live[topic.name].partitions == topic.partitions, (alias, topic.name)
+            assert configs[topic.name] == dict(topic.config), (alias, topic.name, configs[topic.name])
+        missing = set(state.acls) - admin.acls()
+        assert not missing, f"ACLs missing on {alias}: {sorted(a.describe() for a in missing)[:5]}"
+        registry = RegistryClient(access[alias].schema_registry)
+        ids[alias] = {}
+        for subject in state.subjects:
+            versions = registry.all_versions(subject.subject)
+            assert len(versions) == len(subject.versions), (alias, subject.subject)
+            ids[alias][subject.subject] = [v.id for v in versions]
+        connect = ConnectClient(access[alias].connect)
+        for connector in state.connectors:
+            status = connect.status(connector.name)
+            assert status and status["connector"]["state"] == "RUNNING", (alias, connector.name, status)
+    assert ids["K1"] == ids["K2"], f"schema IDs differ between the registries: {ids}"
+    return ids
+
+
+def test_up_creates_everything_on_both_clusters_registries_and_connect(stack, access):
+    stack.up()
+    topology = topology_of(stack)
+    ids = assert_pair_matches(topology, access)
+    outputs = stack.outputs()
+    assert outputs["pair"]["clusters"]["K2"]["remote_topics"] == ["K1.e2e-customers", "K1.e2e-orders",
+                                                                    "K1.heartbeats"]
+    assert outputs["schema_ids"]["K1"] == outputs["schema_ids"]["K2"]
+    assert {s: v for s, v in outputs["schema_ids"]["K1"].items()} == ids["K1"]
+    assert set(outputs["connectors"].values()) == {"RUNNING"}
+    assert "e2e-mm2-secret" not in json.dumps(outputs)
+    produce(access["K1"].kafka, "e2e-orders", [{"key": b"k", "value": b"hello from K1"}])
+    eventually(lambda: "K1.e2e-orders" in topic_names(access["K2"].kafka), 60, "K1.e2e-orders on K2")
+    assert consume(access["K2"].kafka, ["K1.e2e-orders"], count=1, timeout=60)
+
+
+def test_an_immediate_preview_has_no_changes(stack):
+    result = stack.run("preview", "--expect-no-changes", "--diff", check=False)
+    assert result.returncode == 0, f"preview after up shows changes:\n{result.stdout[-5000:]}"
+
+
+def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(stack, access):
+    def change(doc: dict[str, Any]) -> None:
+        doc["topics"]["e2e-payments"] = {"partitions": 1, "config": {"retention.ms": "86400000"}}
+        doc["topics"]["e2e-orders"]["config"]["retention.ms"] = "259200000"
+        doc["topics"]["e2e-orders"]["partitions"] = 3
+        doc["topics"]["e2e-orders"]["schema"]["value"].append("schemas/e2e-order-v2.avsc")
+
+    stack.edit_spec(change)
+    changes = changed_resources(stack.preview_json())
+    expected = {
+        "pair-K1-topic-e2e-payments": "create", "pair-K2-topic-e2e-payments": "create",
+        "pair-K1-topic-e2e-orders": "update", "pair-K2-topic-e2e-orders": "update",
+        "pair-K1-schemas-e2e-orders-value": "update", "pair-K2-schemas-e2e-orders-value": "update",
+        # the source and checkpoint connectors of both flows now list e2e-payments
+        "pair-mirror-e2e-mm2-k1-k2-source": "update", "pair-mirror-e2e-mm2-k2-k1-source": "update",
+        "pair-mirror-e2e-mm2-k1-k2-checkpoint": "update", "pair-mirror-e2e-mm2-k2-k1-checkpoint": "update",
+        # MM2 reads the new topic on each side
+        **{f"pair-{a}-acl-e2e-mm2-topic-literal-e2e-payments-{op}": "create"
+           for a in ("K1", "K2") for op in ("read", "describe", "describe_configs")},
+    }
+    assert changes == expected
+    stack.up()
+    ids = assert_pair_matches(topology_of(stack), access)
+    assert len(ids["K1"]["e2e-orders-value"]) == 2
+
+
+def test_out_of_band_changes_are_seen_by_refresh(stack, access):
+    KafkaAdmin(access["K2"].kafka).set_topic_configs({"e2e-customers": {"retention.ms": "1000"}})
+    ConnectClient(access["K1"].connect).delete("e2e-mm2-k2-k1-heartbeat")
+    RegistryClient(access["K2"].schema_registry).delete_subject("e2e-customers-value")
+    changes = changed_resources(stack.preview_json("--refresh"))
+    assert changes == {
+        "pair-K2-topic-e2e-customers": "update",
+        "pair-mirror-e2e-mm2-k2-k1-heartbeat": "create",
+        "pair-K2-schemas-e2e-customers-value": "create",
+    }
+    stack.up("--refresh")
+    assert_pair_matches(topology_of(stack), access)
+    assert stack.run("preview", "--expect-no-changes", check=False).returncode == 0
+
+
+def test_an_unreachable_part_fails_clearly_and_a_rerun_converges(stack, access):
+    ids_before = assert_pair_matches(topology_of(stack), access)
+    good = stack.spec_file.read_text()
+
+    def break_connect(doc: dict[str, Any]) -> None:
+        doc["clusters"]["K2"]["connect"] = "http://127.0.0.1:28999"
+        doc["topics"]["e2e-returns"] = {"partitions": 1}
+
+    stack.edit_spec(break_connect)
+    failed = stack.up(check=False)
+    assert failed.returncode != 0
+    text = failed.stdout + failed.stderr
+    assert "Kafka Connect at http://127.0.0.1:28999" in text and "did not answer" in text, text[-3000:]
+    stack.spec_file.write_text(good.replace("e2e-customers:", "e2e-returns: {partitions: 1}\n  e2e-customers:"))
+    stack.up("--refresh")
+    ids_after = assert_pair_matches(topology_of(stack), access)
+    assert ids_after == ids_before, "schema IDs changed or were duplicated by the rerun"
+    assert stack.run("preview", "--expect-no-changes", check=False).returncode == 0
+
+
+def test_destroy_removes_what_the_stack_created_connectors_first(stack, access):
+    topology = topology_of(stack)
+    events_file = stack.workdir / "destroy-events.jsonl"
+    stack.run("destroy", "--yes", "--skip-preview", "--event-log", str(events_file))
+    order = []
+    for line in events_file.read_text().splitlines():
+        event = json.loads(line)
+        done = event.get("resOutputsEvent") or {}
+        meta = done.get("metadata") or {}
+        if meta.get("op") == "delete":
+            order.append(meta["urn"].split("::")[-1])
+    connectors = [i for i, n in enumerate(order) if "-mirror-" in n and "e2e-mm2-" in n]
+    topics = [i for i, n in enumerate(order) if "-topic-" in n]
+    assert connectors and topics and max(connectors) < min(topics), order
+    for alias, state in derive(topology).items():
+        live = KafkaAdmin(access[alias].kafka).topics()
+        assert not {t.name for t in state.topics} & set(live), f"topics left on {alias}"
+        leftover = {a for a in KafkaAdmin(access[alias].kafka).acls() if a.principal.startswith("User:e2e-")}
+        assert not leftover, f"ACLs left on {alias}: {sorted(a.describe() for a in leftover)[:5]}"
+        registry = RegistryClient(access[alias].schema_registry)
+        assert not [s for s in registry.subjects() if s.startswith("e2e-")], f"subjects left in {alias}'s registry"
+        connect = ConnectClient(access[alias].connect)
+        assert not [c for c in connect.connectors() if c.startswith("e2e-mm2-")], f"connectors left on {alias}"
