@@ -1,0 +1,134 @@
+"""stacks/topology.schema.json: the editor-facing schema of a stack file, kept in step with spec.py.
+
+The schema checks one file at a time (every key is optional because of `extends`); `kaa validate` checks the
+merged result. Where a single file can show a mistake, both must reject it.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from components import spec
+from components.model import COMPATIBILITY_LEVELS
+from components.topic_configs import TOPIC_CONFIGS
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = ROOT / "stacks" / "topology.schema.json"
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+DEFS = SCHEMA["$defs"]
+INVALID = ROOT / "tests" / "golden" / "invalid"
+
+
+def errors(document: Any) -> list[tuple[str, str]]:
+    """(JSON path, message) of each schema violation, sorted."""
+    return sorted(("/".join(map(str, e.absolute_path)), e.message) for e in VALIDATOR.iter_errors(document))
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("stack_file", sorted(p.name for p in (ROOT / "stacks").glob("*.yaml")))
+def test_every_shipped_stack_file_matches_the_schema(stack_file: str) -> None:
+    text = (ROOT / "stacks" / stack_file).read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=topology.schema.json")
+    assert errors(yaml.safe_load(text)) == []
+
+
+def test_an_invalid_file_fails_with_the_key_paths_of_its_mistakes() -> None:
+    document = yaml.safe_load("""
+extends: base.yaml
+topicz: {}
+clusters:
+  K1.eu: {bootstrap_servers: ["k1:9092"], security: {protocol: SASL_TLS}}
+topics:
+  orders:
+    partitions: 0
+    config: {retention.msec: "1000", retention.ms: 7d, cleanup.policy: [delete]}
+    producers: ["orders-svc"]
+    consumers: [{principal: "User:billing"}]
+    schema: {value: schemas/orders.avro, compatibility: SOMETIMES}
+  heartbeats: {}
+mirror: {tasks_max: 0, sync_group_offsets: "yes"}
+""")
+    paths = {path for path, _ in errors(document)}
+    assert paths == {
+        "",  # topicz
+        "clusters",  # K1.eu: alias with the separator
+        "clusters/K1.eu/security/protocol",
+        "topics",  # heartbeats: reserved name
+        "topics/orders/partitions",
+        "topics/orders/config",  # retention.msec: unknown
+        "topics/orders/config/retention.ms",
+        "topics/orders/config/cleanup.policy",
+        "topics/orders/producers/0",
+        "topics/orders/consumers/0",  # group missing
+        "topics/orders/schema/value",
+        "topics/orders/schema/compatibility",
+        "mirror/tasks_max",
+        "mirror/sync_group_offsets",
+    }
+
+
+def _properties(definition: dict[str, Any]) -> set[str]:
+    return set(definition["properties"])
+
+
+def test_keys_match_what_spec_py_allows() -> None:
+    assert _properties(SCHEMA) == set(spec.TOP_KEYS)
+    assert _properties(DEFS["cluster"]) == set(spec.CLUSTER_KEYS)
+    assert _properties(DEFS["cluster"]["properties"]["security"]) == set(spec.SECURITY_KEYS)
+    assert _properties(DEFS["topic"]) == set(spec.TOPIC_KEYS)
+    assert _properties(DEFS["schema"]) == set(spec.SCHEMA_KEYS)
+    assert _properties(DEFS["consumer"]) == set(spec.CONSUMER_KEYS)
+    assert _properties(SCHEMA["properties"]["defaults"]) == set(spec.DEFAULT_KEYS)
+    assert _properties(SCHEMA["properties"]["schema_registry"]) == set(spec.REGISTRY_KEYS)
+    assert _properties(DEFS["mirror"]) == set(spec.MIRROR_KEYS)
+    assert _properties(DEFS["topicConfig"]) == set(TOPIC_CONFIGS)
+
+
+def test_enums_match_what_spec_py_allows() -> None:
+    security = DEFS["cluster"]["properties"]["security"]["properties"]
+    assert security["protocol"]["enum"] == list(spec.PROTOCOLS)
+    assert security["sasl_mechanism"]["enum"] == list(spec.SASL_MECHANISMS)
+    assert DEFS["compatibility"]["enum"] == list(COMPATIBILITY_LEVELS)
+    assert [e for e in SCHEMA["properties"]["environment"]["enum"] if e is not None] == list(spec.ENVIRONMENTS)
+
+
+def _mappings(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _mappings(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _mappings(value, f"{path}/{index}")
+
+
+def test_every_key_is_documented_and_closed() -> None:
+    for path, node in _mappings(SCHEMA):
+        for name, prop in node.get("properties", {}).items() if path.rsplit("/", 1)[-1] != "properties" else ():
+            target = DEFS[prop["$ref"].rsplit("/", 1)[-1]] if "$ref" in prop else prop
+            assert prop.get("description") or target.get("description"), f"{path}/properties/{name}"
+        if "properties" in node and isinstance(node["properties"], dict) and "type" in node:
+            assert node.get("additionalProperties") is False, path
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["alias-with-separator", "three-clusters", "partitions-zero", "replication-factor-zero",
+     "config-key-misspelled", "config-value-wrong-type", "duplicate-principal", "unparsable-principal",
+     "unparsable-group", "unknown-top-level-key", "topic-internal-heartbeats", "topic-internal-offset-syncs",
+     "topic-internal-consumer-offsets", "topic-internal-schemas", "topic-internal-connect-offsets",
+     "several-errors"],
+)
+def test_the_schema_also_rejects_single_file_mistakes(case: str) -> None:
+    assert errors(yaml.safe_load((INVALID / case / "stack.yaml").read_text(encoding="utf-8")))
