@@ -10,7 +10,7 @@ import sys
 
 from components.errors import KaaError
 
-SUBCOMMANDS = ("validate", "render", "local", "pulumi", "quickstart")
+SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "quickstart")
 
 
 def build_parser() -> argparse.ArgumentParser:
