@@ -462,7 +462,7 @@ def _compatibility_problem(earlier: tuple[Any, ...], new: Any, level: str) -> st
         for direction, reader, writer, effect in directions:
             problems = avro_read_problems(reader, writer, direction)
             if problems:
-                return (f"incompatible with version {position} under {level}: {'; '.join(problems)} ({effect}); "
+                return (f"incompatible with version {position} under {level}: {'; '.join(problems)}, so {effect}; "
                         "the registries will refuse it")
     return None
 

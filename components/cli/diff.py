@@ -14,7 +14,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from components.cli.stacks import ROOT, stack_file
+from components.cli.stacks import stack_file
 from components.diff_render import FORMATS, RENDERERS
 from components.errors import KaaError, SpecError
 from components.model import Topology
@@ -49,10 +49,14 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
         raise KaaError("git is not installed; kaa diff reads the base version from git") from exc
 
 
-def repo_root() -> Path:
-    done = _git(["rev-parse", "--show-toplevel"], ROOT)
+def repo_root(file: Path) -> Path:
+    """The git work tree holding `file` (which may no longer exist in the working tree)."""
+    folder = file.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    done = _git(["rev-parse", "--show-toplevel"], folder)
     if done.returncode != 0:
-        raise KaaError(f"{ROOT} is not a git repository; kaa diff reads the base version from git")
+        raise KaaError(f"{folder} is not inside a git repository; kaa diff reads the base version from git")
     return Path(done.stdout.decode().strip()).resolve()
 
 
@@ -85,8 +89,8 @@ def load_at_ref(ref: str, file: Path, root: Path, name: str) -> Topology | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = repo_root()
     file = stack_file(args.stack).resolve()
+    root = repo_root(file)
     name = file.stem
     base = load_at_ref(args.base, file, root, name)
     if args.head:
