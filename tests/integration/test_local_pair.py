@@ -281,16 +281,22 @@ def test_mirror_source_connector_copies_orders_from_k1_to_k2(
 def test_same_schema_gets_the_same_id_on_both_registries(registry_urls: dict[str, str]) -> None:
     """The toolkit writes both registries in lockstep, so the IDs in replicated messages resolve on both sides."""
     schema = avro_schema(f"Order{RUN}")
-    ids = {alias: register(url, f"smoke-{RUN}-value", schema) for alias, url in registry_urls.items()}
-    assert ids["K1"] == ids["K2"], f"schema IDs differ between the registries: {ids}"
-    for alias, url in registry_urls.items():
-        # Confluent semantics: one ID per schema, whatever the subject; re-registering is a no-op.
-        assert register(url, f"smoke-{RUN}-copy-value", schema) == ids[alias]
-        assert register(url, f"smoke-{RUN}-value", schema) == ids[alias]
-        fetched = requests.get(f"{url}/schemas/ids/{ids[alias]}", timeout=10).json()
-        assert json.loads(fetched["schema"]) == json.loads(schema)
-        versions = requests.get(f"{url}/subjects/smoke-{RUN}-value/versions", timeout=10).json()
-        assert versions == [1]
+    subjects = [f"smoke-{RUN}-value", f"smoke-{RUN}-copy-value"]
+    try:
+        ids = {alias: register(url, subjects[0], schema) for alias, url in registry_urls.items()}
+        assert ids["K1"] == ids["K2"], f"schema IDs differ between the registries: {ids}"
+        for alias, url in registry_urls.items():
+            # Confluent semantics: one ID per schema, whatever the subject; re-registering is a no-op.
+            assert register(url, subjects[1], schema) == ids[alias]
+            assert register(url, subjects[0], schema) == ids[alias]
+            fetched = requests.get(f"{url}/schemas/ids/{ids[alias]}", timeout=10).json()
+            assert json.loads(fetched["schema"]) == json.loads(schema)
+            assert requests.get(f"{url}/subjects/{subjects[0]}/versions", timeout=10).json() == [1]
+    finally:
+        for url in registry_urls.values():
+            for subject in subjects:
+                requests.delete(f"{url}/subjects/{subject}", timeout=10)
+                requests.delete(f"{url}/subjects/{subject}", params={"permanent": "true"}, timeout=10)
 
 
 # ---- a throwaway pair: restart keeps data, wipe removes it, failures clean up -------------------------------
