@@ -164,52 +164,57 @@ def _topics(topology: Topology | None) -> dict[str, bool]:
     return {t.name: t.mirror for t in topology.topics} if topology else {}
 
 
+LEGEND_NODES = (
+    '  subgraph legend["Legend"]',
+    "    direction LR",
+    '    lg0["+ added"]:::added ~~~ lg1["~ changed"]:::changed ~~~ lg2["- removed"]:::removed',
+    '    lg2 ~~~ lg3["unchanged"]:::unchanged ~~~ lg4(["remote topic (MM2)"]):::unchanged',
+    "  end",
+)
+
+
 def render_mermaid(diff: TopologyDiff) -> str:
-    """A `flowchart` of the pair: K1 and K2 with local and remote topics, the two MM2 flows, changes coloured."""
+    """A `flowchart` of the pair: K1 and K2 with local and remote topics, the two MM2 flows, changes coloured.
+
+    The layout engine places top-level subgraphs right to left in the order declared, so declaring the legend,
+    the second cluster, the flows and then the first cluster draws K1 | MirrorMaker 2 | K2, the flows crossing.
+    """
     picture = _Picture(diff)
     before, after = _topics(diff.base), _topics(diff.head)
     names = sorted(before.keys() | after.keys())
+    mirrored = [n for n in names if before.get(n) or after.get(n)]
     either = diff.head or diff.base
     sep = either.mirror.separator if either else "."
-    lines = ["flowchart LR"]
-    edges: list[str] = []
-    flows = picture.flows()
-    for index, alias in enumerate(diff.aliases[:2]):
-        other = diff.aliases[1 - index] if len(diff.aliases) == 2 else alias
-        lines.append(f'  subgraph c{index}["{alias}"]')
-        lines.append("    direction TB")
+    aliases = diff.aliases[:2]
+    clusters: dict[str, list[str]] = {}
+    for index, alias in enumerate(aliases):
+        other = aliases[1 - index] if len(aliases) == 2 else alias
+        block = [f'  subgraph c{index}["{alias}"]', "    direction TB"]
         for name in names:
             key = ("topic", alias, name)
-            lines.append(f'    {picture.node_id(key)}["{picture.label(key, name)}"]:::{picture.css(key)}')
-        for name in names:
-            if not (before.get(name) or after.get(name)):
-                continue
-            remote = naming.remote_topic(other, name, sep)
-            key = ("remote", alias, remote)
-            lines.append(f'    {picture.node_id(key)}(["{picture.label(key, remote)}"]):::{picture.css(key)}')
-        lines.append("  end")
-    for source, target in flows:
+            block.append(f'    {picture.node_id(key)}["{picture.label(key, name)}"]:::{picture.css(key)}')
+        for name in mirrored:
+            key = ("remote", alias, naming.remote_topic(other, name, sep))
+            block.append(f'    {picture.node_id(key)}(["{picture.label(key, key[2])}"]):::{picture.css(key)}')
+        clusters[alias] = [*block, "  end"]
+    flows = ['  subgraph mm2["MirrorMaker 2"]', "    direction LR"]
+    edges: list[str] = []
+    for source, target in picture.flows():
         key = ("flow", source, target)
-        lines.append(f'  {picture.node_id(key)}{{{{"{picture.label(key, f"MM2 {source} → {target}")}"}}}}'
-                     f":::{picture.css(key)}")
-        for name in names:
-            if not (before.get(name) or after.get(name)):
-                continue
+        flow = picture.node_id(key)
+        flows.append(f'    {flow}{{{{"{picture.label(key, f"MM2 {source} → {target}")}"}}}}:::{picture.css(key)}')
+        for name in mirrored:
             local = picture.node_id(("topic", source, name))
             remote = picture.node_id(("remote", target, naming.remote_topic(source, name, sep)))
             arrow = "-->" if after.get(name) else "-.->"
-            edges += [f"  {local} {arrow} {picture.node_id(key)}", f"  {picture.node_id(key)} {arrow} {remote}"]
+            edges += [f"  {local} {arrow} {flow}", f"  {flow} {arrow} {remote}"]
+    flows.append("  end")
+    lines = ["flowchart TB", *LEGEND_NODES]
+    for alias in reversed(aliases):
+        lines += clusters[alias]
+        if alias != aliases[0] or len(aliases) == 1:
+            lines += flows if len(flows) > 3 else []
     lines += edges
-    lines += [
-        '  subgraph legend["Legend"]',
-        "    direction LR",
-        '    lg0["+ added"]:::added',
-        '    lg1["~ changed"]:::changed',
-        '    lg2["- removed"]:::removed',
-        '    lg3["unchanged"]:::unchanged',
-        '    lg4(["remote topic (MM2)"]):::unchanged',
-        "  end",
-    ]
     lines += [f"  {d}" for d in CLASS_DEFS]
     return "\n".join(lines) + "\n"
 

@@ -224,7 +224,7 @@ def test_markdown_layout() -> None:
 
 def test_mermaid_marks_added_changed_and_removed() -> None:
     text = render_mermaid(case_diff("destructive"))
-    assert text.startswith("flowchart LR\n")
+    assert text.startswith("flowchart TB\n")
     assert re.search(r'\["- payments"\]:::removed', text)
     assert re.search(r'\["~ orders"\]:::changed', text)
     assert re.search(r'\(\["- K1\.payments"\]\):::removed', text)
