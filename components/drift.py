@@ -224,11 +224,11 @@ def remote_changes(topology: Topology, state: ClusterState, kafka: KafkaSnapshot
         local = rest
         while (inner := naming.remote_prefix_alias(local, topology.aliases, sep)) is not None:
             local = local[len(inner) + len(sep):]
-        if not options.in_scope(local):
-            continue
+        if not options.in_scope(local) or (naming.reserved_reason(local) and local != "heartbeats"):
+            continue  # out of scope, or MM2/Connect machinery named after an alias
         if prefix == alias or local != rest:
             yield Change("cycle-topic", name, EXTRA, None, asdict(kafka.topics[name]), alias)
-        elif naming.reserved_reason(rest) is None:
+        else:
             yield Change("remote-topic", name, EXTRA, None, asdict(kafka.topics[name]), alias)
 
 

@@ -160,9 +160,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 )}
 
 
-def sort_key(c: Change) -> tuple[int, int, str, str]:
+def sort_key(c: Change) -> tuple[int, int, str, int, str]:
     kinds = list(KINDS)
-    return (PARTS.index(c.part), kinds.index(c.kind), c.cluster or "", c.name)
+    return (PARTS.index(c.part), kinds.index(c.kind), c.cluster or "", ACTIONS.index(c.action), c.name)
 
 
 # --- renderers -------------------------------------------------------------------------------------------------
