@@ -142,7 +142,7 @@ class LocalPair:
                 for service in to_start:
                     pid = self._start(service, javas[service.name])
                     started.append(service)
-                    progress.begin(service.key, f"pid {pid}, log {service.log_file}")
+                    progress.begin(service.key, f"pid {pid}")
                     pending.append((service, pid))
                 self._wait_healthy(pending, progress, fresh={s.key for s in started})
         except BaseException:
