@@ -128,14 +128,14 @@ class _Picture:
         flow_of = {c.name: (c.source, c.target)
                    for t in (diff.base, diff.head) if t is not None for c in all_connectors(t)}
         for change in diff.changes:
-            for element, cluster, name in change.marks():
+            for element, cluster, name, action in change.marks():
                 if element == "connector" and name in flow_of:
-                    self.mark(("flow", *flow_of[name]), CHANGE)
+                    self.mark(("flow", *flow_of[name]), action)
                 elif element == "mirror":
                     for source, target in self.flows():
-                        self.mark(("flow", source, target), CHANGE)
+                        self.mark(("flow", source, target), action)
                 elif element in ("topic", "remote"):
-                    self.mark((element, cluster, name), change.action)
+                    self.mark((element, cluster, name), action)
 
     def mark(self, key: tuple[str, str, str], action: str) -> None:
         """A node added and changed stays added; removed wins over both (the element goes away)."""

@@ -44,7 +44,7 @@ HIDDEN = "(hidden)"
 
 Value = str | int | None
 Code = Callable[[str], str]  # how a renderer quotes a name (plain, or `name` in markdown)
-Mark = tuple[str, str, str]  # (element, cluster, name) of the pair's picture: topic, remote or connector
+Mark = tuple[str, str, str, str]  # (element, cluster, name, action) in the pair's picture: topic, remote, ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class TopicKind(Kind):
     name, title, noun = "topic", "topics", "topic"
 
     def marks(self, change: Change) -> tuple[Mark, ...]:
-        return (("topic", change.cluster, change.name),)
+        return (("topic", change.cluster, change.name, change.action),)
 
 
 class _TopicPart(Kind):
@@ -107,7 +107,7 @@ class _TopicPart(Kind):
         return change.name.split("/", 1)[0]
 
     def marks(self, change: Change) -> tuple[Mark, ...]:
-        return (("topic", change.cluster, self.topic(change)),)
+        return (("topic", change.cluster, self.topic(change), CHANGE),)  # the topic stays, changed
 
     def describe(self, change: Change, code: Code) -> str:
         return f"{self.noun} of topic {code(change.name)}: {change.before} → {change.after}"
@@ -151,7 +151,7 @@ class RemoteTopicKind(Kind):
                 "it stays until deleted by hand)")
 
     def marks(self, change: Change) -> tuple[Mark, ...]:
-        return (("remote", change.cluster, change.name),)
+        return (("remote", change.cluster, change.name, change.action),)
 
 
 class SchemaKind(Kind):
@@ -187,7 +187,7 @@ class MirrorFlowKind(Kind):
         return f"topic {code(change.name)} no longer mirrored (was {change.before})"
 
     def marks(self, change: Change) -> tuple[Mark, ...]:
-        return (("mirror", "", change.name),)
+        return (("mirror", "", change.name, CHANGE),)  # both flows change
 
 
 class ConnectorKind(Kind):
@@ -209,7 +209,7 @@ class ConnectorKind(Kind):
         return f"{what}: {code(str(change.before))} → {code(str(change.after))}"
 
     def marks(self, change: Change) -> tuple[Mark, ...]:
-        return (("connector", "", change.name.partition("/")[0]),)
+        return (("connector", "", change.name.partition("/")[0], CHANGE),)
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (

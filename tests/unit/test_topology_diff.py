@@ -231,6 +231,7 @@ def test_mermaid_marks_added_changed_and_removed() -> None:
     assert '"~ MM2 K1 → K2"' in text and '"~ MM2 K2 → K1"' in text
     for css in ("added", "changed", "removed", "unchanged"):
         assert f"classDef {css} " in text
+    assert re.search(r'\["~ orders"\]:::changed', render_mermaid(case_diff("config-change")))  # a config removed
     added = render_mermaid(case_diff("additions"))
     assert re.search(r'\["\+ refunds"\]:::added', added) and re.search(r'\(\["\+ K2\.refunds"\]\):::added', added)
 
