@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export KAA_CACHE="${KAA_CACHE:-$HOME/.cache/kafka-active-active}"
 mkdir -p "$KAA_CACHE"
 
-what="${1:-all}"   # all | python | jars | pulumi
+what="${1:-all}"   # all | python | jars | pulumi | tools
 
 setup_python() {
   # The virtualenv lives in the cache, keyed by the requirements' hash; .venv in the repo links to it.
@@ -33,10 +33,12 @@ case "$what" in
   python) setup_python ;;
   jars) "$here/scripts/setup-local-pair.sh" ;;
   pulumi) "$here/scripts/setup-pulumi.sh" ;;
+  tools) "$here/scripts/setup-tools.sh" ;;   # actionlint, mermaid, chromium (PR-preview tests)
   all)
     setup_python
     "$here/scripts/setup-local-pair.sh"
     "$here/scripts/setup-pulumi.sh"
+    "$here/scripts/setup-tools.sh"
     ;;
-  *) echo "usage: scripts/setup.sh [all|python|jars|pulumi]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh [all|python|jars|pulumi|tools]" >&2; exit 2 ;;
 esac
