@@ -348,11 +348,23 @@ def _topic_settings(alias: str, old: Topic, new: Topic) -> list[Change]:
     return out
 
 
+def _duration(ms: int) -> str:
+    if ms < 0:
+        return "forever"
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)):
+        if ms >= size and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
+
+
 def _config_risk(key: str, before: str | None, after: str | None, alias: str) -> str | None:
     if key in ("retention.ms", "retention.bytes") and before is not None and after is not None:
         old, new = int(before), int(after)
         if 0 <= new < old or (old < 0 <= new):
-            return f"shorter {key}: records past the new limit are deleted on {alias}"
+            if key == "retention.ms":
+                return (f"shorter retention ({_duration(old)} → {_duration(new)}): records older than "
+                        f"{_duration(new)} are deleted on {alias}")
+            return f"smaller retention.bytes: the oldest records past {new} bytes per partition are deleted on {alias}"
     if key == "cleanup.policy" and before is not None and after is not None:
         return (f"cleanup policy {before} → {after} on {alias}: with delete, old records go by retention; with "
                 "compact, only the latest record per key is kept")

@@ -307,3 +307,21 @@ def test_kaa_diff_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert "main:stacks/shared.yaml: topics.orders.partitions: must be at least 1" in err
     assert "kaa-diff-" not in err  # the temporary folder is not shown
+
+
+@pytest.mark.parametrize(("key", "before", "after", "risky"), [
+    ("retention.ms", "604800000", "259200000", "shorter retention (7d → 3d): records older than 3d"),
+    ("retention.ms", "-1", "3600000", "shorter retention (forever → 1h)"),
+    ("retention.ms", "3600000", "-1", None),
+    ("retention.bytes", "2000", "1000", "past 1000 bytes per partition"),
+    ("cleanup.policy", "delete", "compact", "only the latest record per key is kept"),
+    ("max.message.bytes", "2000", "1000", None),
+])
+def test_config_risks(local: Topology, key: str, before: str, after: str, risky: str | None) -> None:
+    def with_config(value: str) -> Topology:
+        return replace(local, topics=tuple(replace(t, config={**t.config, key: value}) for t in local.topics))
+
+    changes = by(diff_topologies(with_config(before), with_config(after)), "topic-config")
+    assert changes
+    for change in changes:
+        assert (risky in (change.risk or "")) if risky else change.risk is None, change.risk
