@@ -1,0 +1,17 @@
+"""The kafka-active-active CrossGuard policy pack: `pulumi preview --policy-pack policy` (README, "Policies").
+
+The engine starts this folder with the project's virtualenv (PulumiPolicy.yaml); the policies live in
+`policy.pack`, the checks in `policy.checks` and `policy.destructive`.
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: `components` and `policy`
+
+from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+
+from policy.engine import install_hooks  # noqa: E402
+from policy.pack import PACK_NAME, policies  # noqa: E402
+
+install_hooks()
+PolicyPack(name=PACK_NAME, policies=list(policies()), enforcement_level=EnforcementLevel.MANDATORY)

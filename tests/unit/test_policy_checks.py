@@ -1,0 +1,717 @@
+"""The policy pack's checks as plain functions: for each, a compliant stack, violations and missing properties,
+with a fake reporter; then the pack inside the SDK's own servicer (secrets, environment-dependent levels).
+
+Resources are built from the shipped topologies the way the components declare them (types, names, props as the
+engine passes them), so the compliant case is the real `prod` stack.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.derive import derive
+from components.kafka_cluster import PULUMI_MECHANISMS, PULUMI_OPERATIONS, slug
+from components.mm2 import jaas_config, resolve_jaas
+from components.model import Topology
+from policy import checks
+from policy.checks import CheckArgs
+from policy.context import PolicyContext, StackInfo, context_for, environment_of_stack_name
+from policy.destructive import DestructiveArgs, ProbeError, Probes, destructive_changes
+from policy.live import client_settings, resources_of_deployment
+from policy.resources import ACL, PROVIDER, SCRAM, TOPIC, UNKNOWN, ProviderRes, Res, build_view
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBJECT = "pulumi-python:dynamic/kafka-aa:SchemaSubject"
+CONNECTOR = "pulumi-python:dynamic/kafka-aa:MirrorConnector"
+PAIR = "kafka-aa:index:ActiveActivePair"
+
+
+class FakeReporter:
+    """Collects report_violation(message, urn) calls."""
+
+    def __init__(self) -> None:
+        self.violations: list[tuple[str, str | None]] = []
+
+    def __call__(self, message: str, urn: str | None = None) -> None:
+        self.violations.append((message, urn))
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for m, _ in self.violations]
+
+    def by_name(self) -> dict[str | None, list[str]]:
+        out: dict[str | None, list[str]] = {}
+        for message, urn in self.violations:
+            out.setdefault(urn.rsplit("::", 1)[-1] if urn else None, []).append(message)
+        return out
+
+    def names(self) -> list[str]:
+        """The resource names the violations point at (None for the stack)."""
+        return [u.rsplit("::", 1)[-1] if u else None for _, u in self.violations]  # type: ignore[misc]
+
+
+# --- resources as the engine shows them ---------------------------------------------------------------------
+def _urn(stack: str, chain: str, name: str) -> str:
+    return f"urn:pulumi:{stack}::kafka-active-active::{chain}::{name}"
+
+
+def pair_resources(topology: Topology) -> list[Res]:
+    """What `ActiveActivePair("pair", ...)` declares for `topology`, with props as the engine reports them."""
+    out: list[Res] = []
+    for alias in topology.aliases:
+        out += cluster_resources(topology, alias)
+    for alias in topology.aliases:
+        for subject in derive(topology)[alias].subjects:
+            out.append(Res(_urn(topology.name, f"{PAIR}$kafka-aa:index:RegistrySchemas${SUBJECT}",
+                                f"pair-{alias}-schemas-{subject.subject}"), SUBJECT, {
+                "label": alias, "url": topology.cluster(alias).schema_registry, "subject": subject.subject,
+                "schemas": [{"schema": v.text, "schemaType": v.schema_type} for v in subject.versions],
+                "compatibility": subject.compatibility, "expected_ids": None, "auth": None}))
+    for alias in topology.aliases:
+        for connector in derive(topology)[alias].connectors:
+            config = resolve_jaas(connector.config, lambda a: jaas_config(topology, a, f"{a}-mm2-pw"))
+            out.append(Res(
+                _urn(topology.name, f"{PAIR}$kafka-aa:index:MirrorFlows${CONNECTOR}", f"pair-mirror-{connector.name}"),
+                CONNECTOR, {"label": connector.runs_on, "url": topology.cluster(connector.runs_on).connect,
+                            "name": connector.name, "flow": f"{connector.source}->{connector.target}",
+                            "config": config, "require_tasks": connector.kind != "checkpoint", "auth": None},
+                secret_paths=frozenset({"config", "auth"})))
+    return out
+
+
+def cluster_resources(topology: Topology, alias: str) -> list[Res]:
+    """One KafkaCluster component: its provider, topics, ACLs and the MM2 SCRAM credential."""
+    cluster, sec = topology.cluster(alias), topology.cluster(alias).security
+    provider_props: dict[str, Any] = {"bootstrapServers": json.dumps(list(cluster.bootstrap_servers)),
+                                      "tlsEnabled": json.dumps(sec.protocol in ("SSL", "SASL_SSL")), "timeout": "30"}
+    secrets: frozenset[str] = frozenset()
+    if sec.uses_sasl:
+        provider_props |= {"saslMechanism": PULUMI_MECHANISMS[sec.sasl_mechanism or "SCRAM-SHA-512"],
+                           "saslUsername": "admin", "saslPassword": f"{alias}-admin-pw"}
+        secrets = frozenset({"saslPassword"})
+    provider_urn = _urn(topology.name, "pulumi:providers:kafka", f"pair-{alias}-provider")
+    chain = f"{PAIR}$kafka-aa:index:KafkaCluster$"
+
+    def child(typ: str, name: str, props: dict[str, Any], secret: Iterable[str] = ()) -> Res:
+        return Res(_urn(topology.name, chain + typ, name), typ, props, provider_urn, provider_props,
+                   frozenset(secret), secrets)
+
+    state = derive(topology)[alias]
+    out = [Res(provider_urn, PROVIDER, provider_props, secret_paths=secrets)]
+    for topic in state.topics:
+        out.append(child(TOPIC, f"pair-{alias}-topic-{topic.name}", {
+            "name": topic.name, "partitions": float(topic.partitions),
+            "replicationFactor": float(topic.replication_factor), "config": dict(topic.config)}))
+    for acl in state.acls:
+        name = (f"pair-{alias}-acl-{slug(acl.principal.split(':', 1)[1])}-{acl.resource_type.lower()}-"
+                f"{acl.pattern_type.lower()}-{slug(acl.resource_name)}-{acl.operation.lower()}")
+        out.append(child(ACL, name, {
+            "aclPrincipal": acl.principal, "aclHost": acl.host, "aclOperation": PULUMI_OPERATIONS[acl.operation],
+            "aclPermissionType": acl.permission.capitalize(), "aclResourceName": acl.resource_name,
+            "aclResourceType": acl.resource_type.capitalize(),
+            "resourcePatternTypeFilter": acl.pattern_type.capitalize()}))
+    if sec.uses_sasl:
+        out.append(child(SCRAM, f"pair-{alias}-scram-mm2", {
+            "username": topology.mirror.principal.split(":", 1)[1], "scramMechanism": sec.sasl_mechanism,
+            "password": f"{alias}-mm2-pw"}, secret=["password"]))
+    return out
+
+
+def named(resources: list[Res], name: str) -> Res:
+    return next(r for r in resources if r.name == name)
+
+
+def edit(resources: list[Res], name: str, change: Callable[[dict[str, Any]], None]) -> list[Res]:
+    """A copy of the resources with `name`'s props changed by `change`."""
+    out = []
+    for r in resources:
+        if r.name == name:
+            props = json.loads(json.dumps(r.props))
+            change(props)
+            r = replace(r, props=props)
+        out.append(r)
+    return out
+
+
+def edit_config(resources: list[Res], name: str, **config: Any) -> list[Res]:
+    """Set (or with None remove) config keys of a topic or connector."""
+    def change(props: dict[str, Any]) -> None:
+        for key, value in config.items():
+            if value is None:
+                props["config"].pop(key, None)
+            else:
+                props["config"][key] = value
+    return edit(resources, name, change)
+
+
+def without(resources: list[Res], *names: str) -> list[Res]:
+    return [r for r in resources if r.name not in names]
+
+
+def add_topic(resources: list[Res], alias: str, topic: str, like: str = "orders") -> list[Res]:
+    model = named(resources, f"pair-{alias}-topic-{like}")
+    extra = replace(model, urn=model.urn.rsplit("::", 1)[0] + f"::pair-{alias}-topic-{topic}",
+                    props={**model.props, "name": topic})
+    return [*resources, extra]
+
+
+def add_acl(resources: list[Res], alias: str, principal: str, operation: str, name: str,
+            pattern: str = "Literal", host: str = "*", rtype: str = "Topic") -> list[Res]:
+    model = next(r for r in resources if r.type == ACL and r.name.startswith(f"pair-{alias}-"))
+    urn = model.urn.rsplit("::", 1)[0] + f"::pair-{alias}-acl-extra-{slug(principal)}-{operation}-{slug(name)}"
+    return [*resources, replace(model, urn=urn, props={
+        "aclPrincipal": principal, "aclHost": host, "aclOperation": operation, "aclPermissionType": "Allow",
+        "aclResourceName": name, "aclResourceType": rtype, "resourcePatternTypeFilter": pattern})]
+
+
+def run(check: Callable[[CheckArgs, Any], None], resources: list[Res], context: PolicyContext) -> FakeReporter:
+    report = FakeReporter()
+    check(CheckArgs(build_view(resources, context.aliases), context), report)
+    return report
+
+
+@pytest.fixture(scope="module")
+def prod_ctx() -> PolicyContext:
+    return context_for(StackInfo(stack="prod", project="kafka-active-active"))
+
+
+@pytest.fixture(scope="module")
+def local_ctx() -> PolicyContext:
+    return context_for(StackInfo(stack="local", project="kafka-active-active"))
+
+
+@pytest.fixture(scope="module")
+def prod_res(prod: Topology) -> list[Res]:
+    return pair_resources(prod)
+
+
+@pytest.fixture(scope="module")
+def local_res(local: Topology) -> list[Res]:
+    return pair_resources(local)
+
+
+ALL_CHECKS = [checks.prefixes, checks.parity, checks.mirroring, checks.consumers, checks.durability,
+              checks.security, checks.secret_credentials]
+
+
+# --- the shipped stacks -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
+def test_the_prod_stack_complies_with_every_check(check, prod_res, prod_ctx):
+    assert run(check, prod_res, prod_ctx).violations == []
+
+
+@pytest.mark.parametrize("check", [c for c in ALL_CHECKS if c not in (checks.durability, checks.security)],
+                         ids=lambda c: c.__name__)
+def test_the_local_stack_complies_with_every_environment_independent_check(check, local_res, local_ctx):
+    assert run(check, local_res, local_ctx).violations == []
+
+
+def test_the_local_stack_breaks_durability_and_security_which_are_advisory_there(local_res, local_ctx):
+    assert local_ctx.environment == "local" and not local_ctx.prod
+    durability = run(checks.durability, local_res, local_ctx).messages
+    assert any("replication factor 1" in m for m in durability)
+    assert any("min.insync.replicas 1" in m for m in durability)
+    security = run(checks.security, local_res, local_ctx).messages
+    assert any("SASL_PLAINTEXT" in m for m in security) and any("plain http" in m for m in security)
+
+
+def test_the_view_groups_resources_by_cluster(prod_res, prod):
+    view = build_view(prod_res)
+    assert view.aliases == ("K1", "K2")
+    assert sorted(view.topics_on("K2")) == sorted(t.name for t in prod.topics)
+    assert {p.alias for p in view.providers} == {"K1", "K2"}
+    assert view.mm2_principals == {"User:mm2"}
+    assert {a.operation for a in view.acls} >= {"READ", "WRITE", "DESCRIBE_CONFIGS", "ALTER_CONFIGS"}
+
+
+# --- prefixes -----------------------------------------------------------------------------------------------
+def test_prefixes_rejects_a_declared_remote_topic_and_names_the_resource(prod_res, prod_ctx):
+    report = run(checks.prefixes, add_topic(prod_res, "K2", "K1.orders"), prod_ctx)
+    assert report.names() == ["pair-K2-topic-K1.orders"]
+    assert "MM2's remote copy of K1's 'orders'" in report.messages[0] and "remove the resource" in report.messages[0]
+
+
+def test_prefixes_rejects_a_local_topic_named_like_a_remote_one(prod_res, prod_ctx):
+    resources = add_topic(add_topic(prod_res, "K1", "K2.audit"), "K2", "K2.audit")
+    report = run(checks.prefixes, resources, prod_ctx)
+    assert report.names() == ["pair-K1-topic-K2.audit", "pair-K2-topic-K2.audit"]
+    assert "starts with the cluster alias 'K2' and the separator '.'" in report.messages[0]
+
+
+@pytest.mark.parametrize("topic", ["heartbeats", "_schemas", "connect-offsets", "mm2-offset-syncs.K1.internal",
+                                   "__consumer_offsets", "orders.replica"])
+def test_prefixes_rejects_internal_topic_names(topic, prod_res, prod_ctx):
+    report = run(checks.prefixes, add_topic(prod_res, "K1", topic), prod_ctx)
+    assert report.names() == [f"pair-K1-topic-{topic}"]
+
+
+def test_prefixes_missing_properties(prod_res, prod_ctx):
+    unknown_name = edit(add_topic(prod_res, "K1", "K2.x"), "pair-K1-topic-K2.x",
+                        lambda p: p.update(name="placeholder"))
+    unknown_name = [replace(r, props={**r.props, "name": UNKNOWN}) if r.name == "pair-K1-topic-K2.x" else r
+                    for r in unknown_name]
+    assert run(checks.prefixes, unknown_name, prod_ctx).violations == []  # unknown in preview: not judged
+    no_separator = add_topic(prod_res, "K1", "K2.x")
+    for c in [r.name for r in no_separator if r.type == CONNECTOR]:
+        no_separator = edit_config(no_separator, c, **{"replication.policy.separator": None})
+    assert run(checks.prefixes, no_separator, prod_ctx).names() == ["pair-K1-topic-K2.x"]  # MM2's default '.'
+
+
+# --- parity ---------------------------------------------------------------------------------------------------
+def test_parity_rejects_a_topic_on_one_cluster_only(prod_res, prod_ctx):
+    report = run(checks.parity, without(prod_res, "pair-K2-topic-payments"), prod_ctx)
+    assert report.names() == ["pair-K1-topic-payments"]
+    assert report.messages[0].startswith("topic 'payments' exists on K1 only")
+
+
+def test_parity_rejects_different_partitions_replication_and_config(prod_res, prod_ctx):
+    changed = edit(prod_res, "pair-K2-topic-orders", lambda p: p.update(partitions=3.0, replicationFactor=2.0))
+    changed = edit_config(changed, "pair-K2-topic-orders", **{"retention.ms": "1000"})
+    report = run(checks.parity, changed, prod_ctx)
+    assert report.names() == ["pair-K2-topic-orders"]
+    assert "partitions 6 on K1 vs 3 on K2" in report.messages[0]
+    assert "replication factor 3 on K1 vs 2 on K2" in report.messages[0]
+    assert "config retention.ms '604800000' on K1 vs '1000' on K2" in report.messages[0]
+
+
+def test_parity_compares_acls_modulo_the_alias_of_remote_topics(prod_res, prod_ctx):
+    missing = "pair-K2-acl-billing-topic-literal-k1.orders-read"
+    named(prod_res, missing)
+    report = run(checks.parity, without(prod_res, missing), prod_ctx)
+    assert report.names() == ["pair-K1-acl-billing-topic-literal-k2.orders-read"]
+    assert "no counterpart on K2 (expected it on 'K1.orders')" in report.messages[0]
+
+
+def test_parity_compares_registries(prod_res, prod_ctx):
+    changed = edit(prod_res, "pair-K2-schemas-payments-value", lambda p: p.update(compatibility="NONE"))
+    changed = edit(changed, "pair-K2-schemas-orders-value", lambda p: p["schemas"].append(
+        {"schema": '"string"', "schemaType": "AVRO"}))
+    changed = without(changed, "pair-K2-schemas-customers-value")
+    report = run(checks.parity, changed, prod_ctx)
+    assert sorted(report.names()) == ["pair-K1-schemas-customers-value", "pair-K2-schemas-orders-value",
+                                      "pair-K2-schemas-payments-value"]
+    joined = "\n".join(report.messages)
+    assert "registered in K1's registry only" in joined
+    assert "(1 in K1's, 2 in K2's, first difference at version 2)" in joined
+    assert "compatibility FULL in K1's registry and NONE in K2's" in joined
+
+
+def test_parity_missing_properties(prod_res, prod_ctx):
+    no_config = edit(prod_res, "pair-K2-topic-shipments", lambda p: p.pop("config"))
+    report = run(checks.parity, no_config, prod_ctx)
+    assert report.names() == ["pair-K2-topic-shipments"] and "on K1 vs unset on K2" in report.messages[0]
+    unknown = [replace(r, props={**r.props, "partitions": UNKNOWN}) if r.name == "pair-K2-topic-orders" else r
+               for r in prod_res]
+    assert run(checks.parity, unknown, prod_ctx).violations == []
+    only_k1 = [r for r in prod_res if "-K2-" not in r.name and r.type in (TOPIC, PROVIDER)]
+    assert "exactly two clusters" in run(checks.parity, only_k1, PolicyContext()).messages[0]
+
+
+# --- mirroring ------------------------------------------------------------------------------------------------
+def connectors_of(resources: list[Res], flow: str = "") -> list[str]:
+    return [r.name for r in resources if r.type == CONNECTOR and flow in r.name]
+
+
+def test_mirroring_rejects_a_missing_flow(prod_res, prod_ctx):
+    report = run(checks.mirroring, without(prod_res, *connectors_of(prod_res, "k2-k1")), prod_ctx)
+    assert report.messages == ["MM2 flow K2->K1 has no source, checkpoint, heartbeat connector: active-active "
+                               "needs both flows complete (records, consumer offsets and heartbeats from K2 to K1)"]
+    assert report.names() == [None]
+
+
+def test_mirroring_rejects_identity_policy_and_different_separators(prod_res, prod_ctx):
+    source = "pair-mirror-mm2-k1-k2-source"
+    changed = edit_config(prod_res, source, **{
+        "replication.policy.class": "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"})
+    changed = edit_config(changed, "pair-mirror-mm2-k2-k1-heartbeat", **{"replication.policy.separator": "_"})
+    report = run(checks.mirroring, changed, prod_ctx)
+    assert report.names() == [source, None]
+    assert "IdentityReplicationPolicy, which keeps topic names" in report.messages[0]
+    assert "different separators ['.', '_']" in report.messages[1]
+
+
+def test_mirroring_rejects_a_flow_on_its_sources_connect(prod_res, prod_ctx, prod):
+    k1_connect = prod.cluster("K1").connect
+    moved = edit(prod_res, "pair-mirror-mm2-k1-k2-source", lambda p: p.update(label="K1", url=k1_connect))
+    report = run(checks.mirroring, moved, prod_ctx)
+    assert report.names() == ["pair-mirror-mm2-k1-k2-source"] * 2
+    assert "runs on K1's Connect" in report.messages[0] and f"is sent to {k1_connect}" in report.messages[1]
+    # Without the spec's URLs, one Connect serving both flows' targets is the tell.
+    no_spec = replace(prod_ctx, connect_urls={})
+    only_url = edit(prod_res, "pair-mirror-mm2-k1-k2-source", lambda p: p.update(url=k1_connect))
+    assert "run on the same Connect" in run(checks.mirroring, only_url, no_spec).messages[0]
+
+
+def test_mirroring_rejects_an_uncovered_topic_unless_it_opted_out(prod_res, prod_ctx):
+    narrowed = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", topics=r"orders, customers, shipments")
+    report = run(checks.mirroring, narrowed, prod_ctx)
+    assert report.names() == ["pair-K1-topic-payments"]
+    assert "'payments' on K1 is not mirrored to K2" in report.messages[0]
+    opted_out = replace(prod_ctx, not_mirrored=frozenset({"payments"}))
+    assert run(checks.mirroring, narrowed, opted_out).violations == []
+
+
+def test_mirroring_rejects_internal_topics_in_the_flow(prod_res, prod_ctx):
+    report = run(checks.mirroring, edit_config(prod_res, "pair-mirror-mm2-k2-k1-source", topics=".*",
+                                               **{"topics.exclude": "__.*"}), prod_ctx)
+    assert report.names() == ["pair-mirror-mm2-k2-k1-source"]
+    assert "would mirror internal topics ['_schemas', 'connect-configs'" in report.messages[0]
+
+
+def test_mirroring_missing_properties(prod_res, prod_ctx):
+    no_exclude = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{"topics.exclude": None})
+    report = run(checks.mirroring, no_exclude, prod_ctx)
+    assert report.names() == ["pair-mirror-mm2-k1-k2-source"]
+    assert "does not exclude ['_schemas', 'connect-configs', 'connect-offsets', 'connect-status']" in report.messages[0]
+    no_policy = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{"replication.policy.class": None})
+    assert run(checks.mirroring, no_policy, prod_ctx).violations == []  # MM2's default is DefaultReplicationPolicy
+    unknown = [replace(r, props={**r.props, "config": UNKNOWN}) if r.type == CONNECTOR else r for r in prod_res]
+    assert run(checks.mirroring, unknown, prod_ctx).violations == []  # flows known from `flow`, config not judged
+
+
+# --- consumers ------------------------------------------------------------------------------------------------
+def test_consumers_need_the_remote_twin_on_each_cluster(prod_res, prod_ctx):
+    report = run(checks.consumers, without(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read"), prod_ctx)
+    assert report.names() == ["pair-K2-acl-billing-topic-literal-orders-read"]
+    assert report.messages[0].startswith("User:billing may read 'orders' on K2 but not its remote twin 'K1.orders'")
+
+
+def test_producers_never_write_remote_topics(prod_res, prod_ctx):
+    changed = add_acl(prod_res, "K2", "User:orders-svc", "Write", "K1.orders")
+    changed = add_acl(changed, "K1", "User:rogue", "All", "K", pattern="Prefixed")
+    report = run(checks.consumers, changed, prod_ctx)
+    assert report.names() == ["pair-K1-acl-extra-user-rogue-All-k", "pair-K2-acl-extra-user-orders-svc-Write-k1.orders"]
+    assert "may WRITE 'K' (prefixed) on K1, which covers remote topics of K2" in report.messages[0]
+    assert "User:orders-svc may WRITE 'K1.orders' (literal) on K2" in report.messages[1]
+
+
+def test_consumers_missing_properties(prod_res, prod_ctx):
+    # No pattern type: Kafka's default LITERAL; the MM2 principal's prefixed grants are exempt.
+    no_pattern = edit(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read",
+                      lambda p: p.pop("resourcePatternTypeFilter"))
+    assert run(checks.consumers, no_pattern, prod_ctx).violations == []
+    no_mm2_in_spec = replace(prod_ctx, mm2_principal=None)  # still known from the SCRAM user and the JAAS
+    assert run(checks.consumers, prod_res, no_mm2_in_spec).violations == []
+
+
+# --- durability -----------------------------------------------------------------------------------------------
+def test_durability_rejects_weak_topics(prod_res, prod_ctx):
+    weak = edit(prod_res, "pair-K1-topic-orders", lambda p: p.update(replicationFactor=2.0))
+    weak = edit_config(weak, "pair-K1-topic-payments", **{"min.insync.replicas": "3"})
+    weak = edit_config(weak, "pair-K1-topic-customers", **{"min.insync.replicas": "1",
+                                                            "unclean.leader.election.enable": "true"})
+    found = run(checks.durability, weak, prod_ctx).by_name()
+    assert sorted(found) == ["pair-K1-topic-customers", "pair-K1-topic-orders", "pair-K1-topic-payments"]
+    assert "replication factor 2" in found["pair-K1-topic-orders"][0]
+    assert "min.insync.replicas 2 >= replication factor 2" in found["pair-K1-topic-orders"][1]
+    assert "min.insync.replicas 3 >= replication factor 3" in found["pair-K1-topic-payments"][0]
+    assert "min.insync.replicas 1:" in found["pair-K1-topic-customers"][0]
+    assert "unclean leader election" in found["pair-K1-topic-customers"][1]
+
+
+def test_durability_rejects_weak_mm2_producers(prod_res, prod_ctx):
+    weak = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{
+        "producer.override.acks": "1", "producer.override.enable.idempotence": "false", "replication.factor": "2"})
+    report = run(checks.durability, weak, prod_ctx)
+    assert report.names() == ["pair-mirror-mm2-k1-k2-source"] * 3
+    assert "producer.override.acks=1" in report.messages[0] and "idempotence" in report.messages[1]
+    assert "replication.factor=2" in report.messages[2]
+
+
+def test_durability_missing_properties(prod_res, prod_ctx):
+    missing = edit_config(prod_res, "pair-K1-topic-orders", **{"min.insync.replicas": None})
+    missing = edit(missing, "pair-K2-topic-orders", lambda p: p.pop("replicationFactor"))
+    missing = edit_config(missing, "pair-mirror-mm2-k2-k1-source", **{
+        "producer.override.acks": None, "replication.factor": None})
+    report = run(checks.durability, missing, prod_ctx)
+    assert report.names() == ["pair-K1-topic-orders", "pair-K2-topic-orders", "pair-mirror-mm2-k2-k1-source",
+                              "pair-mirror-mm2-k2-k1-source"]
+    assert "does not set min.insync.replicas (broker default 1)" in report.messages[0]
+    assert "does not set its replication factor" in report.messages[1]
+    assert "does not set producer.override.acks" in report.messages[2]
+    assert "no replication.factor (MM2 default 2)" in report.messages[3]
+    # unclean.leader.election.enable unset: Kafka's default (false) is safe.
+    assert run(checks.durability, edit_config(prod_res, "pair-K1-topic-orders",
+                                              **{"unclean.leader.election.enable": None}), prod_ctx).violations == []
+
+
+# --- security -------------------------------------------------------------------------------------------------
+def test_security_rejects_wildcard_principals_and_wildcard_grants_from_any_host(prod_res, prod_ctx):
+    changed = add_acl(prod_res, "K1", "User:*", "Read", "orders")
+    changed = add_acl(changed, "K2", "User:ops", "Describe", "*")
+    changed = add_acl(changed, "K2", "User:ops", "All", "orders")
+    changed = add_acl(changed, "K2", "User:ops", "Read", "orders", host="10.0.0.7")  # a pinned host is fine
+    report = run(checks.security, changed, prod_ctx)
+    assert report.names() == ["pair-K1-acl-extra-user-Read-orders", "pair-K2-acl-extra-user-ops-Describe-",
+                              "pair-K2-acl-extra-user-ops-All-orders"]
+    assert "wildcard principal" in report.messages[0]
+    assert "every resource of its type from any host" in report.messages[1]
+    assert "ALL operations from any host" in report.messages[2]
+
+
+def test_security_rejects_plaintext_listeners_and_http(prod_res, prod_ctx):
+    changed = edit(prod_res, "pair-K1-provider", lambda p: p.update(tlsEnabled="false"))
+    changed = [replace(r, provider_props={**(r.provider_props or {}), "tlsEnabled": "false"})
+               if r.provider_urn and r.provider_urn.endswith("pair-K1-provider") else r for r in changed]
+    changed = edit_config(changed, "pair-mirror-mm2-k2-k1-source", **{"source.cluster.security.protocol":
+                                                                      "SASL_PLAINTEXT"})
+    changed = edit(changed, "pair-K2-schemas-orders-value", lambda p: p.update(url="http://registry:8081"))
+    report = run(checks.security, changed, prod_ctx)
+    assert report.names() == ["pair-K1-provider", "pair-mirror-mm2-k2-k1-source", "pair-K2-schemas-orders-value"]
+    assert "connects with SASL_PLAINTEXT" in report.messages[0]
+    assert "source.cluster.security.protocol=SASL_PLAINTEXT" in report.messages[1]
+    assert "plain http (http://registry:8081)" in report.messages[2]
+
+
+def test_security_rejects_producers_that_would_auto_register_schemas(prod_res, prod_ctx):
+    report = run(checks.security, without(prod_res, "pair-K1-schemas-shipments-value",
+                                          "pair-K2-schemas-shipments-value"), prod_ctx)
+    assert report.names() == ["pair-K1-topic-shipments", "pair-K2-topic-shipments"]
+    assert "producers of 'shipments' on K1 (User:logistics-svc)" in report.messages[0]
+    assert "auto.register.schemas=false" in report.messages[0]
+
+
+def test_security_missing_properties(prod_res, prod_ctx):
+    no_tls = edit(prod_res, "pair-K2-provider", lambda p: p.pop("tlsEnabled"))
+    no_tls = [replace(r, provider_props={k: v for k, v in (r.provider_props or {}).items() if k != "tlsEnabled"})
+              if r.provider_urn and r.provider_urn.endswith("pair-K2-provider") else r for r in no_tls]
+    assert run(checks.security, no_tls, prod_ctx).names() == ["pair-K2-provider"]  # provider default: no TLS
+    no_protocol = edit_config(prod_res, "pair-mirror-mm2-k1-k2-heartbeat",
+                              **{"target.cluster.security.protocol": None})
+    report = run(checks.security, no_protocol, prod_ctx)
+    assert "target.cluster.security.protocol=PLAINTEXT" in report.messages[0]  # Kafka clients' default
+
+
+# --- secrets --------------------------------------------------------------------------------------------------
+def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
+    plain = [replace(r, secret_paths=frozenset(), provider_secret_paths=frozenset())
+             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn else r for r in prod_res]
+    plain = edit(plain, "pair-K1-schemas-orders-value", lambda p: p.update(auth={"username": "u", "password": "p"}))
+    report = run(checks.secret_credentials, plain, prod_ctx)
+    names = report.names()
+    assert {"pair-K1-provider", "pair-K2-provider", "pair-K1-scram-mm2", "pair-K1-schemas-orders-value",
+            "pair-mirror-mm2-k1-k2-source"} <= set(names)
+    assert len(names) == 2 + 2 + 1 + 6
+
+
+def test_secret_credentials_trusts_the_provider_inputs_when_outputs_lose_the_mark(prod_res, prod_ctx):
+    outputs_only = [replace(r, secret_paths=frozenset()) if r.type == PROVIDER else r for r in prod_res]
+    assert run(checks.secret_credentials, outputs_only, prod_ctx).violations == []
+
+
+def test_secret_credentials_missing_properties(prod_res, prod_ctx):
+    no_password = edit(prod_res, "pair-K1-provider", lambda p: p.pop("saslPassword"))
+    no_password = [replace(r, provider_props={k: v for k, v in (r.provider_props or {}).items()
+                                              if k != "saslPassword"}, provider_secret_paths=frozenset())
+                   if r.provider_urn and r.provider_urn.endswith("pair-K1-provider") else r for r in no_password]
+    assert run(checks.secret_credentials, no_password, prod_ctx).violations == []
+
+
+# --- destructive changes --------------------------------------------------------------------------------------
+def destructive(old: list[Res], new: list[Res], context: PolicyContext, records: int | Exception = 0,
+                compatible: bool | Exception = True) -> FakeReporter:
+    def count(provider: ProviderRes | None, topic: str) -> int:
+        if isinstance(records, Exception):
+            raise records
+        return records
+
+    def accepts(*_: Any) -> bool:
+        if isinstance(compatible, Exception):
+            raise compatible
+        return compatible
+
+    report = FakeReporter()
+    destructive_changes(DestructiveArgs(build_view(new, context.aliases), build_view(old, context.aliases), context,
+                                        Probes(count, accepts)), report)
+    return report
+
+
+def test_destructive_accepts_no_change_and_growth(prod_res, prod_ctx):
+    assert destructive(prod_res, prod_res, prod_ctx).violations == []
+    grown = edit(prod_res, "pair-K1-topic-orders", lambda p: p.update(partitions=12.0))
+    assert destructive(prod_res, grown, prod_ctx).violations == []
+    appended = edit(prod_res, "pair-K1-schemas-orders-value", lambda p: p["schemas"].append(
+        {"schema": '{"type": "record", "name": "O", "fields": []}', "schemaType": "AVRO"}))
+    assert destructive(prod_res, appended, prod_ctx, compatible=True).violations == []
+
+
+def test_destructive_rejects_partition_decrease_and_replication_change(prod_res, prod_ctx):
+    new = edit(prod_res, "pair-K1-topic-orders", lambda p: p.update(partitions=3.0))
+    new = edit(new, "pair-K2-topic-payments", lambda p: p.update(replicationFactor=1.0))
+    report = destructive(prod_res, new, prod_ctx)
+    assert report.names() == ["pair-K1-topic-orders", "pair-K2-topic-payments"]
+    assert "partitions decrease from 6 to 3" in report.messages[0]
+    assert "replication factor changes from 3 to 1" in report.messages[1]
+
+
+def test_destructive_rejects_deleting_a_topic_that_holds_data(prod_res, prod_ctx):
+    gone = without(prod_res, "pair-K1-topic-customers")
+    report = destructive(prod_res, gone, prod_ctx, records=42)
+    assert report.names() == ["pair-K1-topic-customers"]
+    assert "would be deleted: it is no longer declared; it holds 42 record(s)" in report.messages[0]
+    unreachable = destructive(prod_res, gone, prod_ctx, records=ProbeError("K1 did not answer"))
+    assert "could not tell whether it holds data (K1 did not answer)" in unreachable.messages[0]
+    assert destructive(prod_res, gone, prod_ctx, records=0).violations == []  # an empty topic may go
+    allowed = replace(prod_ctx, allow=frozenset({"customers"}))
+    assert destructive(prod_res, gone, allowed, records=42).violations == []
+
+
+def test_destructive_rejects_a_rename_without_alias(prod_res, prod_ctx):
+    renamed = [replace(r, urn=r.urn.replace("pair-K1-topic-orders", "pair-K1-topic-orders-v2"))
+               if r.name == "pair-K1-topic-orders" else r for r in prod_res]
+    report = destructive(prod_res, renamed, prod_ctx, records=1)
+    assert "(renamed to pair-K1-topic-orders-v2 without an alias?)" in report.messages[0]
+
+
+def test_destructive_rejects_schema_changes_that_break_readers(prod_res, prod_ctx):
+    rewritten = edit(prod_res, "pair-K1-schemas-orders-value", lambda p: p["schemas"].__setitem__(
+        0, {"schema": '"string"', "schemaType": "AVRO"}))
+    gone = without(prod_res, "pair-K2-schemas-customers-value")
+    added = edit(prod_res, "pair-K2-schemas-payments-value", lambda p: p["schemas"].append(
+        {"schema": '"string"', "schemaType": "AVRO"}))
+    assert "registered version 1 is removed or rewritten" in destructive(prod_res, rewritten, prod_ctx).messages[0]
+    assert "would be deleted with all its versions" in destructive(prod_res, gone, prod_ctx).messages[0]
+    refused = destructive(prod_res, added, prod_ctx, compatible=False)
+    assert refused.names() == ["pair-K2-schemas-payments-value"]
+    assert "new version 2 is not FULL-compatible" in refused.messages[0]
+    unreachable = destructive(prod_res, added, prod_ctx, compatible=ProbeError("K2's registry did not answer"))
+    assert "could not check new version 2 against the registry" in unreachable.messages[0]
+
+
+def test_destructive_missing_properties_and_updates(prod_res, prod_ctx):
+    old = edit(prod_res, "pair-K1-topic-orders", lambda p: p.pop("partitions"))
+    assert destructive(old, prod_res, prod_ctx).violations == []  # nothing to compare with
+    decreased = edit(prod_res, "pair-K1-topic-orders", lambda p: p.update(partitions=1.0))
+    assert destructive(prod_res, decreased, replace(prod_ctx, dry_run=False)).violations == []  # after the fact
+
+
+# --- context, state and settings ----------------------------------------------------------------------------
+def test_environment_comes_from_config_then_topology_then_stack_name(prod_ctx, local_ctx):
+    assert (prod_ctx.environment, local_ctx.environment) == ("prod", "local")
+    assert prod_ctx.environment_source == "prod.yaml (environment)"
+    assert local_ctx.with_config({"environment": "prod"}).prod
+    nameless = context_for(StackInfo(stack="eu-prod", project="kafka-active-active"))
+    assert (nameless.environment, nameless.environment_source) == ("prod", "stack name")
+    assert environment_of_stack_name("feature-x") is None
+    explicit = context_for(StackInfo(stack="x", project="p", config={"p:stackFile": "stacks/prod.yaml"}))
+    assert explicit.environment == "prod" and explicit.aliases == ("K1", "K2")
+    assert prod_ctx.mm2_principal == "User:mm2" and prod_ctx.connect_urls["K2"].startswith("https://")
+
+
+def test_checkpoint_secrets_are_unknown_and_providers_are_referenced():
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "x"}
+    doc = {"deployment": {"resources": [
+        {"urn": "urn:a::pulumi:providers:kafka::pair-K1-provider", "type": PROVIDER,
+         "outputs": {"saslPassword": secret, "bootstrapServers": '["b:9092"]'}},
+        {"urn": "urn:a::kafka:index/topic:Topic::pair-K1-topic-x", "type": TOPIC,
+         "provider": "urn:a::pulumi:providers:kafka::pair-K1-provider::abc", "outputs": {"name": "x"}},
+        {"urn": "urn:a::kafka:index/topic:Topic::old", "type": TOPIC, "delete": True, "outputs": {}},
+    ]}}
+    provider, topic = resources_of_deployment(doc)
+    assert provider.props["saslPassword"] is UNKNOWN
+    assert topic.provider_urn == "urn:a::pulumi:providers:kafka::pair-K1-provider"
+
+
+def test_client_settings_follow_the_provider():
+    sasl_ssl = ProviderRes("K1", "u", {"bootstrapServers": '["a:1","b:2"]', "tlsEnabled": "true",
+                                       "saslMechanism": "scram-sha512", "saslUsername": "admin",
+                                       "saslPassword": "pw"}, frozenset())
+    assert client_settings(sasl_ssl) == {"bootstrap.servers": "a:1,b:2", "security.protocol": "SASL_SSL",
+                                         "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "admin",
+                                         "sasl.password": "pw"}
+    plain = ProviderRes("K1", "u", {"bootstrapServers": ["a:1"]}, frozenset())
+    assert client_settings(plain)["security.protocol"] == "PLAINTEXT"
+    with pytest.raises(ProbeError):
+        client_settings(ProviderRes("K1", "u", {}, frozenset()))
+
+
+# --- the pack inside the SDK's servicer ---------------------------------------------------------------------
+SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+@pytest.fixture()
+def servicer():
+    from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
+
+    from policy.engine import Stack, install_hooks
+    from policy.pack import PACK_NAME, policies
+
+    install_hooks()
+    yield _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies(), EnforcementLevel.MANDATORY)
+    Stack.info, Stack.context = StackInfo(), PolicyContext()
+
+
+def configure(servicer: Any, stack: str, dry_run: bool = False, **policy_config: dict[str, Any]) -> None:
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+
+    servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(
+        stack=stack, project="kafka-active-active", organization="organization", dry_run=dry_run), None)
+    configs = {}
+    for name, values in policy_config.items():
+        props = struct_pb2.Struct()
+        props.update(values)
+        configs[name] = proto.PolicyConfig(enforcementLevel=proto.ADVISORY, properties=props)
+    servicer.Configure(proto.ConfigureAnalyzerRequest(policyConfig=configs), None)
+
+
+def analyze_stack(servicer: Any, resources: list[Res]) -> list[Any]:
+    """Run the pack's stack policies on `resources`, sent the way the engine sends them (secrets marked)."""
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+
+    def struct(props: Any, secrets: frozenset[str]) -> Any:
+        out = struct_pb2.Struct()
+        out.update({k: ({**SIG, "value": v} if k in secrets else v) for k, v in props.items()})
+        return out
+
+    request = proto.AnalyzeStackRequest(resources=[
+        proto.AnalyzerResource(
+            urn=r.urn, type=r.type, name=r.name, properties=struct(r.props, r.secret_paths),
+            options=proto.AnalyzerResourceOptions(),
+            provider=proto.AnalyzerProviderResource(
+                urn=r.provider_urn, type=PROVIDER, name=r.provider_urn.rsplit("::", 1)[-1],
+                properties=struct(r.provider_props or {}, r.provider_secret_paths)) if r.provider_urn else None,
+        ) for r in resources])
+    return list(servicer.AnalyzeStack(request, None).diagnostics)
+
+
+def test_the_pack_sees_which_props_the_engine_marked_secret(servicer, prod_res):
+    configure(servicer, "prod")
+    plain_k2 = [replace(r, secret_paths=frozenset() if r.type == PROVIDER else r.secret_paths,
+                        provider_secret_paths=frozenset())
+                if "pair-K2-provider" in (r.provider_urn or r.urn) else r for r in prod_res]
+    found = [(d.policyName, d.urn.rsplit("::", 1)[-1]) for d in analyze_stack(servicer, plain_k2)]
+    assert found == [("secret-credentials", "pair-K2-provider")]
+
+
+def test_durability_and_security_are_mandatory_in_prod_and_advisory_elsewhere(servicer, prod_res, local_res):
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+
+    configure(servicer, "local")
+    levels = {(d.policyName, d.enforcementLevel) for d in analyze_stack(servicer, local_res)}
+    assert levels == {("durability", proto.ADVISORY), ("security", proto.ADVISORY)}
+    configure(servicer, "prod")
+    weak = edit(prod_res, "pair-K1-topic-orders", lambda p: p.update(replicationFactor=1.0))
+    weak = edit(weak, "pair-K2-topic-orders", lambda p: p.update(replicationFactor=1.0))
+    diagnostics = analyze_stack(servicer, weak)
+    assert {(d.policyName, d.enforcementLevel) for d in diagnostics} == {("durability", proto.MANDATORY)}
+    assert {d.urn.rsplit("::", 1)[-1] for d in diagnostics} == {"pair-K1-topic-orders", "pair-K2-topic-orders"}
+    configure(servicer, "prod", durability={"prodEnforcementLevel": "advisory"})
+    assert {d.enforcementLevel for d in analyze_stack(servicer, weak)} == {proto.ADVISORY}
+    configure(servicer, "local", durability={"environment": "prod"})
+    assert {d.enforcementLevel for d in analyze_stack(servicer, weak)} == {proto.MANDATORY}
+
+
+def test_the_destructive_policy_fails_closed_when_the_state_cannot_be_read(servicer, prod_res, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    configure(servicer, "prod", dry_run=True)
+    found = [(d.policyName, d.message.split("\n")[-1]) for d in analyze_stack(servicer, prod_res)]
+    assert found == [("destructive-changes", "could not read the stack's current state (the pulumi CLI is not on "
+                      "the policy pack's PATH), so destructive changes were not checked; run the preview where "
+                      "`pulumi stack export` works for this stack")]
