@@ -210,10 +210,12 @@ def render_mermaid(diff: TopologyDiff) -> str:
             edges += [f"  {local} {arrow} {flow}", f"  {flow} {arrow} {remote}"]
     flows.append("  end")
     lines = ["flowchart TB", *LEGEND_NODES]
-    for alias in reversed(aliases):
+    for alias in reversed(aliases[1:]):
         lines += clusters[alias]
-        if alias != aliases[0] or len(aliases) == 1:
-            lines += flows if len(flows) > 3 else []
+    if picture.flows():
+        lines += flows
+    for alias in aliases[:1]:
+        lines += clusters[alias]
     lines += edges
     lines += [f"  {d}" for d in CLASS_DEFS]
     return "\n".join(lines) + "\n"

@@ -32,7 +32,7 @@ import fastavro
 from components import naming
 from components.derive import ClusterState, derive
 from components.mm2 import Connector, all_connectors
-from components.model import SubjectSpec, Topic, Topology
+from components.model import SchemaVersion, SubjectSpec, Topic, Topology
 
 ADD, CHANGE, REMOVE = "add", "change", "remove"
 ACTIONS = (REMOVE, CHANGE, ADD)
@@ -455,7 +455,7 @@ def _schema_changes(base: Topology | None, head: Topology | None) -> list[Change
     return out
 
 
-def _compatibility_problem(earlier: tuple[Any, ...], new: Any, level: str) -> str | None:
+def _compatibility_problem(earlier: tuple[SchemaVersion, ...], new: SchemaVersion, level: str) -> str | None:
     """Why the registries would refuse `new` after `earlier` (Avro only), or None."""
     if not earlier or level == "NONE" or new.schema_type != "AVRO" or earlier[-1].schema_type != "AVRO":
         return None
