@@ -146,7 +146,7 @@ class RemoteTopicKind(Kind):
 
     def describe(self, change: Change, code: Code) -> str:
         if change.action == ADD:
-            return f"remote topic {code(change.name)} expected (MM2 creates it from {code(str(change.after))})"
+            return f"remote topic {code(change.name)} expected (MM2 creates it from {change.after})"
         return (f"remote topic {code(change.name)} no longer expected (MM2 stops writing it; "
                 "it stays until deleted by hand)")
 
