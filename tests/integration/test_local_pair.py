@@ -1,8 +1,8 @@
 """Smoke checks of the local pair: it is what the other integration tests and `pulumi up --stack local` rely on.
 
-Each test cleans up what only it needs (smoke topics, its connector); `orders` and `K1.orders` stay, as the
-topology expects them. The restart and wipe checks run on a second, throwaway pair on other ports so the
-shared pair keeps its data.
+Each test cleans up what it made (smoke topics, its connector), so the names of the `local` stack (`orders`, ...)
+stay free for `pulumi up --stack local`. The restart and wipe checks run on a second, throwaway pair on other
+ports so the shared pair keeps its data.
 """
 
 from __future__ import annotations
@@ -237,12 +237,13 @@ def test_user_without_acls_is_denied(kafka_settings: dict[str, dict[str, str]]) 
         ].result(timeout=30)
 
 
-def test_mirror_source_connector_copies_orders_from_k1_to_k2(
+def test_mirror_source_connector_copies_a_topic_from_k1_to_k2(
     kafka_settings: dict[str, dict[str, str]], connect_urls: dict[str, str]
 ) -> None:
     """K1->K2 runs on K2's Connect (next to its target); its producer writes K2 as admin via producer.override.*."""
     k1, k2 = kafka_settings["K1"], kafka_settings["K2"]
-    create_topic(k1, "orders", partitions=6, exist_ok=True)
+    topic = "smoke-orders"  # not `orders`: the local Pulumi stack owns that name on this shared pair
+    create_topic(k1, topic, partitions=6, exist_ok=True)
     admin_jaas = configs.ADMIN.jaas()
     sasl = {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "SCRAM-SHA-512", "sasl.jaas.config": admin_jaas}
     name = "smoke-mm2-k1-k2-source"
@@ -256,7 +257,7 @@ def test_mirror_source_connector_copies_orders_from_k1_to_k2(
         **{f"source.cluster.{key}": value for key, value in sasl.items()},
         **{f"target.cluster.{key}": value for key, value in sasl.items()},
         **{f"producer.override.{key}": value for key, value in sasl.items()},
-        "topics": "orders",
+        "topics": topic,
         "replication.policy.class": "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
         "replication.factor": "1",
         "offset-syncs.topic.replication.factor": "1",
@@ -272,10 +273,13 @@ def test_mirror_source_connector_copies_orders_from_k1_to_k2(
     try:
         wait_for_connector(connect, name)
         marker = f"order-{RUN}-{uuid.uuid4().hex[:6]}".encode()
-        assert produce(k1, "orders", [marker]) == [None]
-        assert consume_until(k2, "K1.orders", {marker}, timeout=120) == {marker}
+        assert produce(k1, topic, [marker]) == [None]
+        assert consume_until(k2, f"K1.{topic}", {marker}, timeout=120) == {marker}
     finally:
         requests.delete(f"{connect}/connectors/{name}", timeout=30)
+        for settings, name in ((k1, topic), (k2, f"K1.{topic}")):
+            for future in AdminClient(settings).delete_topics([name]).values():
+                future.exception(timeout=30)
 
 
 def test_same_schema_gets_the_same_id_on_both_registries(registry_urls: dict[str, str]) -> None:
