@@ -98,7 +98,8 @@ def _deletion(old: TopicRes, why: str, provider: ProviderRes | None, probes: Pro
         if records == 0:
             return
         held = f"it holds {records} record(s)"
-    report(f"topic {old.name!r} on {old.alias} would be deleted: {why}; {held}, and deleting a topic deletes its "
+    report(f"topic {old.name!r} on {old.alias} (resource {old.urn.rsplit('::', 1)[-1]}) would be deleted: {why}; "
+           f"{held}, and deleting a topic deletes its "
            f"data on {old.alias} (MM2 deletes nothing on the other side, whose remote copy goes stale); "
            + ALLOW_HINT.format(name=old.name), old.urn)
 

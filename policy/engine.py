@@ -115,7 +115,8 @@ def to_res(resource: PolicyResource) -> Res:
     provider = resource.provider
     provider_props, provider_secrets = _split(provider.props) if provider is not None else ({}, frozenset())
     return Res(resource.urn, resource.resource_type, props, provider.urn if provider else None,
-               provider_props if provider else None, secrets, provider_secrets)
+               provider_props if provider else None, secrets, provider_secrets,
+               provider.resource_type if provider else "")
 
 
 Check = Callable[[list[Res], PolicyContext, ReportViolation], None]

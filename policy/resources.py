@@ -51,6 +51,7 @@ class Res:
     provider_props: Mapping[str, Any] | None = None  # the provider's inputs, as the engine passes them
     secret_paths: frozenset[str] = frozenset()  # top-level props that are Pulumi secrets
     provider_secret_paths: frozenset[str] = frozenset()
+    provider_type: str = PROVIDER
 
     @property
     def name(self) -> str:
@@ -250,11 +251,9 @@ def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackVi
                    r.props.get("compatibility"), str(r.props.get("url", "")), r.urn)
         for r in resources if r.is_dynamic(SUBJECT)
     )
-    found = list(aliases)
-    for c in connectors:
-        found += [a for a in (c.source, c.target) if isinstance(a, str)]
+    found = [a for c in connectors for a in (c.source, c.target) if isinstance(a, str)]
     found += [s.label for s in subjects if s.label]
-    known_aliases = tuple(dict.fromkeys(found))
+    known_aliases = tuple(dict.fromkeys([*aliases, *sorted(set(found))]))
     bootstrap_by_alias: dict[str, tuple[str, ...]] = {}
     for c in connectors:
         for side in ("source", "target"):
@@ -265,7 +264,7 @@ def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackVi
     # is a secret when either view says so.
     seen: dict[str, Res] = {r.urn: r for r in resources if r.type == PROVIDER}
     for r in resources:
-        if r.provider_urn and r.provider_props is not None:
+        if r.provider_urn and r.provider_props is not None and r.provider_type == PROVIDER:
             own = seen.get(r.provider_urn)
             seen[r.provider_urn] = Res(
                 r.provider_urn, PROVIDER, own.props if own else r.provider_props,
@@ -296,6 +295,6 @@ def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackVi
     )
     scram = tuple(str(r.props["username"]) for r in resources if r.type == SCRAM and known(r.props.get("username"))
                   and r.props.get("username"))
-    cluster_aliases = [p.alias for p in providers.values()] + [t.alias for t in topics] + list(known_aliases)
+    cluster_aliases = [*known_aliases, *sorted({p.alias for p in providers.values()} | {t.alias for t in topics})]
     return StackView(resources, tuple(providers.values()), topics, acls, subjects, connectors, scram,
                      tuple(dict.fromkeys(a for a in cluster_aliases if a)))

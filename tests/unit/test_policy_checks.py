@@ -553,7 +553,8 @@ def test_destructive_rejects_deleting_a_topic_that_holds_data(prod_res, prod_ctx
     gone = without(prod_res, "pair-K1-topic-customers")
     report = destructive(prod_res, gone, prod_ctx, records=42)
     assert report.names() == ["pair-K1-topic-customers"]
-    assert "would be deleted: it is no longer declared; it holds 42 record(s)" in report.messages[0]
+    assert ("topic 'customers' on K1 (resource pair-K1-topic-customers) would be deleted: it is no longer declared; "
+            "it holds 42 record(s)") in report.messages[0]
     unreachable = destructive(prod_res, gone, prod_ctx, records=ProbeError("K1 did not answer"))
     assert "could not tell whether it holds data (K1 did not answer)" in unreachable.messages[0]
     assert destructive(prod_res, gone, prod_ctx, records=0).violations == []  # an empty topic may go
