@@ -15,7 +15,7 @@ import uuid
 from confluent_kafka import Consumer, Producer
 
 from components.clients.registry import RegistryClient
-from components.engine import LOCAL_STACK, ROOT, engine_env, run_pulumi
+from components.engine import LOCAL_STACK, ROOT, engine_env, run_pulumi, with_local_passphrase
 from components.errors import KaaError
 from components.local import LocalPair
 from components.wire import decode_avro, encode_avro, schema_id_of
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     pair = LocalPair(progress=sys.stderr)
     print("kaa quickstart: starting the local K1/K2 pair")
     pair.up()
-    env = engine_env()
+    env = with_local_passphrase(engine_env(), LOCAL_STACK)
     if not args.skip_up:
         print("kaa quickstart: pulumi up --stack local")
         ensure_stack(env)
