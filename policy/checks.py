@@ -79,7 +79,7 @@ def prefixes(args: CheckArgs, report: Report) -> None:
         if alias is None:
             continue
         source = topic.name[len(alias) + len(sep):]
-        if source in local:
+        if source in local and alias != topic.alias:
             report(f"topic {topic.name!r} on {topic.alias} is MM2's remote copy of {alias}'s {source!r} and is "
                    "declared as a Pulumi resource: MM2 creates remote topics and syncs their partitions and "
                    "configs; remove the resource (the toolkit only expects remote topics)", topic.urn)
@@ -148,9 +148,12 @@ def _acl_parity(view: StackView, a: str, b: str, report: Report) -> None:
         return {acl.key(lambda n: canonical_name(n, alias, other, sep)): acl for acl in view.acls_on(alias)}
 
     on_a, on_b = keyed(a, b), keyed(b, a)
+    literal = {alias: {acl.key() for acl in view.acls_on(alias)} for alias in (a, b)}
     for here, there, mine, theirs in ((a, b, on_a, on_b), (b, a, on_b, on_a)):
         for key in sorted(mine.keys() - theirs.keys()):
             acl = mine[key]
+            if acl.key() in literal[there]:
+                continue  # the same binding word for word (on a name with an alias: topic-prefixes' business)
             twin = sep.join({"<local>": there, "<remote>": here}.get(part, part)
                             for part in canonical_name(acl.resource_name, here, there, sep).split(sep))
             report(f"ACL '{acl.describe()}' on {here} has no counterpart on {there} (expected it on "
@@ -334,7 +337,8 @@ def consumers(args: CheckArgs, report: Report) -> None:
         twins = mirrored_topics(view, context, other, alias)
         for acl in acls:
             if (acl.principal in mm2 or acl.resource_type != "TOPIC" or acl.pattern != "LITERAL"
-                    or not acl.grants("READ") or acl.resource_name not in twins):
+                    or not acl.grants("READ") or acl.resource_name not in twins
+                    or naming.remote_prefix_alias(acl.resource_name, pair, sep)):  # named like a remote topic
                 continue
             remote = naming.remote_topic(other, acl.resource_name, sep)
             if not any(b.principal == acl.principal and b.grants("READ") and b.covers_topic(remote) for b in acls):

@@ -236,6 +236,12 @@ def test_prefixes_rejects_a_declared_remote_topic_and_names_the_resource(prod_re
     assert "MM2's remote copy of K1's 'orders'" in report.messages[0] and "remove the resource" in report.messages[0]
 
 
+def test_prefixes_calls_a_topic_prefixed_with_its_own_alias_a_misnamed_local_topic(prod_res, prod_ctx):
+    report = run(checks.prefixes, add_topic(prod_res, "K1", "K1.orders"), prod_ctx)
+    assert report.names() == ["pair-K1-topic-K1.orders"]
+    assert "starts with the cluster alias 'K1'" in report.messages[0]
+
+
 def test_prefixes_rejects_a_local_topic_named_like_a_remote_one(prod_res, prod_ctx):
     resources = add_topic(add_topic(prod_res, "K1", "K2.audit"), "K2", "K2.audit")
     report = run(checks.prefixes, resources, prod_ctx)
@@ -285,6 +291,12 @@ def test_parity_compares_acls_modulo_the_alias_of_remote_topics(prod_res, prod_c
     report = run(checks.parity, without(prod_res, missing), prod_ctx)
     assert report.names() == ["pair-K1-acl-billing-topic-literal-k2.orders-read"]
     assert "no counterpart on K2 (expected it on 'K1.orders')" in report.messages[0]
+
+
+def test_parity_accepts_the_same_binding_word_for_word(prod_res, prod_ctx):
+    # A grant on a name that starts with an alias is the same on both sides, not each other's twin.
+    same = add_acl(add_acl(prod_res, "K1", "User:ops", "Read", "K1.audit"), "K2", "User:ops", "Read", "K1.audit")
+    assert run(checks.parity, same, prod_ctx).violations == []
 
 
 def test_parity_compares_registries(prod_res, prod_ctx):
