@@ -329,10 +329,11 @@ def connector_changes(topology: Topology, state: ClusterState, connect: ConnectS
             yield Change("connector", name, EXTRA, None, connect.connectors[name].state, alias)
 
 
-def flow_lags(topology: Topology, snapshot: Snapshot) -> tuple[FlowLag, ...] | None:
+def flow_lags(topology: Topology, snapshot: Snapshot,
+              states: Mapping[str, ClusterState] | None = None) -> tuple[FlowLag, ...] | None:
     """Per flow, the records the remote topics are behind their sources (by end offsets, per partition)."""
     out = []
-    states = derive(topology)
+    states = states or derive(topology)
     for source, target in topology.flows:
         src, tgt = snapshot[source].kafka, snapshot[target].kafka
         if src is None or tgt is None or src.end_offsets is None or tgt.end_offsets is None:
@@ -353,10 +354,12 @@ def flow_lags(topology: Topology, snapshot: Snapshot) -> tuple[FlowLag, ...] | N
 
 # --- everything ---------------------------------------------------------------------------------------------------
 
-def compare(topology: Topology, snapshot: Snapshot, options: DriftOptions | None = None) -> list[Change]:
-    """Every difference between the topology and the live snapshot (parts that are None are skipped)."""
+def compare(topology: Topology, snapshot: Snapshot, options: DriftOptions | None = None,
+            states: Mapping[str, ClusterState] | None = None) -> list[Change]:
+    """Every difference between the topology and the live snapshot (parts that are None are skipped);
+    `states` is `derive(topology)` when the caller has it already."""
     options = options or DriftOptions()
-    states = derive(topology)
+    states = states or derive(topology)
     changes: list[Change] = []
     for alias, state in states.items():
         side = snapshot[alias]
@@ -369,7 +372,7 @@ def compare(topology: Topology, snapshot: Snapshot, options: DriftOptions | None
             changes += connector_changes(topology, state, side.connect)
     changes += schema_changes(topology, snapshot, options)
     if options.max_lag is not None:
-        changes += lag_changes(flow_lags(topology, snapshot) or (), options.max_lag)
+        changes += lag_changes(flow_lags(topology, snapshot, states) or (), options.max_lag)
     return sorted(changes, key=sort_key)
 
 

@@ -9,7 +9,7 @@ from components.access import PairAccess
 from components.cli.stacks import add_stack_argument, load_stack
 from components.drift import DriftOptions
 from components.drift_report import RENDERERS, scrub
-from components.drift_scan import scan
+from components.drift_scan import PARTS, scan
 from components.errors import KaaError
 from components.model import Topology
 
@@ -50,8 +50,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="report extra ACL bindings of every principal, not only of those the topology names")
     p.add_argument("--local", action="store_true",
                    help="read the running local pair (`kaa local up`) whatever the stack; the default for `local`")
+    p.add_argument("--only", metavar="PARTS", type=_parts, default=PARTS,
+                   help=f"read only these parts, comma-separated from {', '.join(PARTS)} (default: all); the "
+                   "comparisons that need a part left out are skipped")
     p.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for each part (default 15)")
     p.set_defaults(func=run, format="table")
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"unknown part(s) {', '.join(unknown) or '(none)'}; use {', '.join(PARTS)}")
+    return parts
 
 
 def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
@@ -90,6 +101,6 @@ def run(args: argparse.Namespace) -> int:
     access = pair_access(args, topology)
     options = DriftOptions(scope=args.scope, all_acls=args.all_acls, max_lag=args.max_lag)
     report = scan(topology, access, options, lag=args.lag or args.max_lag is not None, timeout=args.timeout,
-                  stack=topology.name)
+                  stack=topology.name, parts=args.only)
     sys.stdout.write(scrub(RENDERERS[args.format](report), secrets_of(access)))
     return report.exit_code

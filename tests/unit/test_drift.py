@@ -387,3 +387,38 @@ def test_every_kind_describes_itself_and_the_renderers_count_by_action(local):
     clean = Report("local", local.aliases, ())
     assert clean.exit_code == 0 and "no drift" in RENDERERS["table"](clean)
     assert "✅ clean" in RENDERERS["markdown"](clean)
+
+
+# --- the command and the workflow --------------------------------------------------------------------------------
+
+def test_kaa_drift_without_credentials_names_the_variables_and_exits_2(monkeypatch, capsys):
+    from components.cli import main
+
+    for alias in ("K1", "K2"):
+        for what in ("USERNAME", "PASSWORD"):
+            monkeypatch.delenv(f"KAA_{alias}_ADMIN_{what}", raising=False)
+    assert main(["drift", "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "missing credentials for stack dev: set KAA_K1_ADMIN_USERNAME, KAA_K1_ADMIN_PASSWORD" in err
+    assert main(["drift", "--stack", "dev", "--scope", "("]) == 2
+    assert "--scope '(' is not a regular expression" in capsys.readouterr().err
+
+
+def test_the_drift_workflow_runs_every_stack_on_a_schedule_and_fails_on_drift():
+    import yaml
+
+    from tests.unit.conftest import ROOT
+
+    doc = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text(encoding="utf-8"))
+    on = doc.get("on", doc.get(True))
+    assert on["schedule"][0]["cron"] and "workflow_dispatch" in on
+    job = doc["jobs"]["drift"]
+    assert [m["stack"] for m in job["strategy"]["matrix"]["include"]] == ["dev", "prod"]
+    assert job["strategy"]["fail-fast"] is False
+    for alias in ("K1", "K2"):
+        for what in ("USERNAME", "PASSWORD"):
+            assert "secrets[" in job["env"][f"KAA_{alias}_ADMIN_{what}"]
+    run = "\n".join(str(s.get("run", "")) for s in job["steps"])
+    assert "scripts/setup.sh python" in run
+    assert 'scripts/kaa drift --stack "$STACK" --markdown > report.md' in run
+    assert '>> "$GITHUB_STEP_SUMMARY"' in run and 'exit "$code"' in run
