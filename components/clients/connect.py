@@ -53,13 +53,17 @@ class ConnectClient:
     def delete(self, name: str) -> None:
         self._call("DELETE", f"/connectors/{quote(name, safe='')}", ok_missing=True)
 
-    def wait_running(self, name: str, timeout: float = 90.0, require_tasks: bool = True) -> dict[str, Any]:
+    def wait_running(self, name: str, timeout: float = 90.0, require_tasks: bool = True,
+                     stable_polls: int = 3) -> dict[str, Any]:
         """Wait until the connector and all its tasks are RUNNING; raise ConnectError with the trace if one fails.
 
-        A checkpoint connector has no task until a consumer group matches, hence `require_tasks`.
+        A checkpoint connector has no task until a consumer group matches, hence `require_tasks`. Right after a
+        config PUT the status may still show the old, running instance before it restarts, so RUNNING must be
+        seen `stable_polls` times in a row.
         """
         deadline = time.monotonic() + timeout
         last: dict[str, Any] | None = None
+        seen = 0
         while time.monotonic() < deadline:
             last = self.status(name)
             if last:
@@ -69,6 +73,10 @@ class ConnectClient:
                     trace = (failed[0].get("trace") or "").strip().splitlines()
                     raise ConnectError(f"connector {name} on {self.url} FAILED: {trace[0] if trace else 'no trace'}")
                 if (last.get("tasks") or not require_tasks) and all(s == "RUNNING" for s in states):
-                    return last
+                    seen += 1
+                    if seen >= stable_polls:
+                        return last
+                else:
+                    seen = 0
             time.sleep(1.0)
         raise ConnectError(f"connector {name} on {self.url} not RUNNING after {timeout:.0f}s (last status: {last})")

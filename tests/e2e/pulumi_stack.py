@@ -12,6 +12,7 @@ import yaml
 from components.engine import ROOT
 
 PASSPHRASE = "kaa-e2e-only"
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "stacks", ".venv")
 CREDENTIALS = {"adminUsername": "admin", "adminPassword": "admin-secret", "mm2Password": "e2e-mm2-secret"}
 
 
@@ -22,21 +23,26 @@ class PulumiStack:
         self.spec_dir = workdir / "spec"
         shutil.copytree(spec or Path(__file__).parent / "stacks", self.spec_dir)
         self.spec_file = self.spec_dir / "e2e.yaml"
-        self.config_file = workdir / f"Pulumi.{name}.yaml"
+        # The project is linked into the work dir, so the stack's config file lands there, not in the repo.
+        self.project = workdir / "project"
+        self.project.mkdir()
+        for entry in PROJECT_FILES:
+            (self.project / entry).symlink_to(ROOT / entry)
+        self.config_file = self.project / f"Pulumi.{name}.yaml"
         (workdir / "state").mkdir()
         self.env = {**env, "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}", "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        cmd = ["pulumi", *args, "--stack", self.name, "--config-file", str(self.config_file), "--non-interactive"]
-        result = subprocess.run(cmd, cwd=ROOT, env=self.env, text=True, capture_output=True, timeout=timeout)
+        cmd = ["pulumi", *args, "--stack", self.name, "--non-interactive"]
+        result = subprocess.run(cmd, cwd=self.project, env=self.env, text=True, capture_output=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(cmd[:3])} failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
                                  f"{result.stderr[-4000:]}")
         return result
 
     def init(self) -> None:
-        subprocess.run(["pulumi", "stack", "init", self.name, "--non-interactive"], cwd=ROOT, env=self.env,
+        subprocess.run(["pulumi", "stack", "init", self.name, "--non-interactive"], cwd=self.project, env=self.env,
                        text=True, capture_output=True, check=False)
         self.run("config", "set", "stackFile", str(self.spec_file))
         for alias in ("K1", "K2"):
@@ -66,6 +72,6 @@ def changed_resources(preview: dict[str, Any]) -> dict[str, str]:
     """urn name -> op for every step that is not `same`."""
     out = {}
     for step in preview.get("steps", []):
-        if step.get("op") not in ("same", "read"):
+        if step.get("op") not in ("same", "read", "refresh"):
             out[step["urn"].split("::")[-1]] = step["op"]
     return out

@@ -6,7 +6,9 @@ change, out-of-band drift, an unreachable part, destroy.
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,8 +66,7 @@ def assert_pair_matches(topology: Topology, access: PairAccess) -> dict[str, dic
             ids[alias][subject.subject] = [v.id for v in versions]
         connect = ConnectClient(access[alias].connect)
         for connector in state.connectors:
-            status = connect.status(connector.name)
-            assert status and status["connector"]["state"] == "RUNNING", (alias, connector.name, status)
+            connect.wait_running(connector.name, timeout=60, require_tasks=connector.kind != "checkpoint")
     assert ids["K1"] == ids["K2"], f"schema IDs differ between the registries: {ids}"
     return ids
 
@@ -154,21 +155,32 @@ def test_an_unreachable_part_fails_clearly_and_a_rerun_converges(stack, access):
 
 def test_destroy_removes_what_the_stack_created_connectors_first(stack, access):
     topology = topology_of(stack)
-    events_file = stack.workdir / "destroy-events.jsonl"
-    stack.run("destroy", "--yes", "--skip-preview", "--event-log", str(events_file))
-    order = []
-    for line in events_file.read_text().splitlines():
-        event = json.loads(line)
-        done = event.get("resOutputsEvent") or {}
-        meta = done.get("metadata") or {}
-        if meta.get("op") == "delete":
-            order.append(meta["urn"].split("::")[-1])
-    connectors = [i for i, n in enumerate(order) if "-mirror-" in n and "e2e-mm2-" in n]
-    topics = [i for i, n in enumerate(order) if "-topic-" in n]
-    assert connectors and topics and max(connectors) < min(topics), order
-    for alias, state in derive(topology).items():
-        live = KafkaAdmin(access[alias].kafka).topics()
-        assert not {t.name for t in state.topics} & set(live), f"topics left on {alias}"
+    state = derive(topology)
+    connectors = {a: {c.name for c in state[a].connectors} for a in topology.aliases}
+    topics = {t.name for t in topology.topics}
+    # Watch the pair while destroy runs: every connector must be gone before the first topic goes.
+    process = subprocess.Popen(["pulumi", "destroy", "--yes", "--skip-preview", "--stack", stack.name,
+                                "--non-interactive"], cwd=stack.project, env=stack.env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    connectors_gone_at = topic_gone_at = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and (connectors_gone_at is None or topic_gone_at is None):
+        now = time.monotonic()
+        live = {a: set(ConnectClient(access[a].connect).connectors()) for a in topology.aliases}
+        if connectors_gone_at is None and not any(live[a] & connectors[a] for a in topology.aliases):
+            connectors_gone_at = now
+        if topic_gone_at is None and any(topics - set(KafkaAdmin(access[a].kafka).topics()) for a in topology.aliases):
+            topic_gone_at = now
+        if process.poll() is not None and connectors_gone_at is not None and topic_gone_at is not None:
+            break
+        time.sleep(0.2)
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output[-4000:]
+    assert connectors_gone_at is not None and topic_gone_at is not None, output[-2000:]
+    assert connectors_gone_at <= topic_gone_at, "a topic was deleted while MM2 connectors still ran"
+    for alias, cluster_state in state.items():
+        live_topics = KafkaAdmin(access[alias].kafka).topics()
+        assert not {t.name for t in cluster_state.topics} & set(live_topics), f"topics left on {alias}"
         leftover = {a for a in KafkaAdmin(access[alias].kafka).acls() if a.principal.startswith("User:e2e-")}
         assert not leftover, f"ACLs left on {alias}: {sorted(a.describe() for a in leftover)[:5]}"
         registry = RegistryClient(access[alias].schema_registry)
