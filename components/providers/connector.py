@@ -50,7 +50,8 @@ class ConnectorProvider(ResourceProvider):
         changes = list(replaces)
         if _desired(olds.get("config") or {}) != _desired(news.get("config") or {}):
             changes.append("config")
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
+        # Create the replacement before deleting the original: if the new place fails, the old one keeps working.
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(_deploy(news))

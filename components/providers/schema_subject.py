@@ -49,7 +49,8 @@ class SchemaSubjectProvider(ResourceProvider):
             changes.append("schemas")
         if news.get("compatibility") and olds.get("compatibility") != news.get("compatibility"):
             changes.append("compatibility")
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
+        # Create the replacement before deleting the original: if the new place fails, the old one keeps working.
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(_apply(news, prune=True))
