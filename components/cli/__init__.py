@@ -10,7 +10,7 @@ import sys
 
 from components.errors import KaaError
 
-SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "quickstart", "drift")
+SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "quickstart", "drift", "failover", "drill")
 
 
 def build_parser() -> argparse.ArgumentParser:
