@@ -2,6 +2,8 @@
 direct apply path, so both behave the same."""
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,3 +83,35 @@ def check_parity(subject: str, expected: Sequence[int], ids: Sequence[int], expe
         f"{list(ids)} ({pairs}); consumers of mirrored topics would decode with the wrong schema. Someone "
         "registered schemas out of band: run `kaa drift` and align the registries before retrying"
     )
+
+
+def align_id_counters(first: RegistryClient, second: RegistryClient, subject: str = "kaa-align-probe",
+                      limit: int = 20000) -> int:
+    """Bring the two registries' next schema ID to the same value; return how many probe schemas it took.
+
+    A registry gives a new schema the next free ID, so once one registry took a write the other did not, every
+    later schema gets different IDs on the two sides. Registering fresh probe schemas in the registry that is
+    behind moves its counter up until both hand out the same next ID; the probe subject is then deleted.
+    """
+    count = 0
+
+    def probe(client: RegistryClient) -> int:
+        nonlocal count
+        count += 1
+        text = json.dumps({"type": "record", "name": f"Probe{uuid.uuid4().hex}", "namespace": "kaa.align",
+                           "fields": []}, separators=(",", ":"))
+        return client.register(subject, text, "AVRO")
+
+    try:
+        for client in (first, second):
+            client.set_compatibility(subject, "NONE")
+        ids = {id(first): probe(first), id(second): probe(second)}
+        while ids[id(first)] != ids[id(second)] and count < limit:
+            behind = first if ids[id(first)] < ids[id(second)] else second
+            ids[id(behind)] = probe(behind)
+        if ids[id(first)] != ids[id(second)]:
+            raise RegistryError(f"could not align the registries' schema IDs within {limit} probes")
+        return count
+    finally:
+        for client in (first, second):
+            client.delete_subject(subject)

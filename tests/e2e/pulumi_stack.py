@@ -25,25 +25,26 @@ class PulumiStack:
         shutil.copytree(spec or Path(__file__).parent / "stacks", self.spec_dir)
         self.spec_file = self.spec_dir / "e2e.yaml"
         # The project is linked into the work dir, so the stack's config file lands there, not in the repo.
-        self.project = workdir / "project"
-        self.project.mkdir()
+        self.project_dir = workdir / "project"
+        self.project_dir.mkdir()
         for entry in PROJECT_FILES:
-            (self.project / entry).symlink_to(ROOT / entry)
-        self.config_file = self.project / f"Pulumi.{name}.yaml"
+            (self.project_dir / entry).symlink_to(ROOT / entry)
+        self.config_file = self.project_dir / f"Pulumi.{name}.yaml"
         (workdir / "state").mkdir()
         self.env = {**env, "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}", "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         cmd = ["pulumi", *args, "--stack", self.name, "--non-interactive"]
-        result = subprocess.run(cmd, cwd=self.project, env=self.env, text=True, capture_output=True, timeout=timeout)
+        result = subprocess.run(cmd, cwd=self.project_dir, env=self.env, text=True, capture_output=True,
+                                timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(cmd[:3])} failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
                                  f"{result.stderr[-4000:]}")
         return result
 
     def init(self) -> None:
-        subprocess.run(["pulumi", "stack", "init", self.name, "--non-interactive"], cwd=self.project, env=self.env,
+        subprocess.run(["pulumi", "stack", "init", self.name, "--non-interactive"], cwd=self.project_dir, env=self.env,
                        text=True, capture_output=True, check=False)
         self.run("config", "set", "stackFile", str(self.spec_file))
         for alias in ("K1", "K2"):

@@ -41,7 +41,7 @@ class IsolatedStack(PulumiStack):
                  config: dict[str, str] | None = None):
         super().__init__(workdir, env, name=name, spec=spec)
         self.spec_file = self.spec_dir / spec_file
-        self.project_dir = workdir / "project"
+        self.project_dir = workdir / "isolated-project"
         self.project_dir.mkdir()
         manifest = yaml.safe_load((project / "Pulumi.yaml").read_text())
         manifest["runtime"]["options"]["virtualenv"] = str(ROOT / ".venv")

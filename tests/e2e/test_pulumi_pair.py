@@ -174,7 +174,7 @@ def test_destroy_removes_what_the_stack_created_connectors_first(stack, access):
     topics = {t.name for t in topology.topics}
     # Watch the pair while destroy runs: every connector must be gone before the first topic goes.
     process = subprocess.Popen(["pulumi", "destroy", "--yes", "--skip-preview", "--stack", stack.name,
-                                "--non-interactive"], cwd=stack.project, env=stack.env, text=True,
+                                "--non-interactive"], cwd=stack.project_dir, env=stack.env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     connectors_gone_at = topic_gone_at = None
     deadline = time.monotonic() + 600

@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from components.clients.registry import RegistryClient  # noqa: E402
 from components.errors import LocalPairError  # noqa: E402
 from components.local import LocalPair  # noqa: E402
+from components.schema_sync import align_id_counters  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,6 +37,9 @@ def local_pair() -> Iterator[LocalPair]:
         pair.up()
     except LocalPairError as exc:
         pytest.fail(f"the local pair could not start: {exc}", pytrace=False)
+    # A reused pair may carry an earlier session's one-sided registrations: start from registries in step.
+    registries = [RegistryClient(pair.client_settings(a)["schema_registry"]) for a in pair.aliases]
+    align_id_counters(*registries)
     yield pair
 
 

@@ -1,6 +1,7 @@
 """The replication claims of the design, shown on the real pair with the toolkit's own derived configs."""
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,3 +189,21 @@ def test_acls_are_enforced_for_consumers_producers_and_mm2(applied, access):
         produce(producer, "K2.it-orders", [{"value": b"must-not-land"}])
     # The MM2 principal's derived set is enough: both flows replicated above while running as it-mm2.
     assert fx.mm2_user(load_topology(STACK)) == "it-mm2"
+
+
+def test_registries_out_of_step_are_aligned_again(applied, topology, access):
+    """After a one-sided registration, `align_id_counters` makes the next schema get the same ID on both sides."""
+    from components.schema_sync import align_id_counters
+
+    k1, k2 = (RegistryClient(access[a].schema_registry) for a in topology.aliases)
+    tag = str(time.monotonic_ns())
+    one_sided = json.dumps({"type": "record", "name": f"OneSided{tag}", "namespace": "it", "fields": []})
+    k2.register(f"it-one-sided-{tag}", one_sided, "AVRO")
+    assert align_id_counters(k1, k2) >= 2
+    shared = json.dumps({"type": "record", "name": f"Shared{tag}", "namespace": "it", "fields": []})
+    try:
+        assert k1.register(f"it-shared-{tag}", shared, "AVRO") == k2.register(f"it-shared-{tag}", shared, "AVRO")
+    finally:
+        for client in (k1, k2):
+            client.delete_subject(f"it-shared-{tag}")
+            client.delete_subject(f"it-one-sided-{tag}")
