@@ -70,7 +70,9 @@ class IsolatedStack(PulumiStack):
 
 
 def shipped_stack(workdir: Path, env: dict[str, str], name: str) -> IsolatedStack:
-    return IsolatedStack(workdir, env, f"pol-{name}", ROOT, ROOT / "stacks", f"{name}.yaml")
+    # dev and prod point at example endpoints that do not exist here: the pack needs no live cluster.
+    return IsolatedStack(workdir, env, f"pol-{name}", ROOT, ROOT / "stacks", f"{name}.yaml",
+                         {"skipReachabilityCheck": "true"})
 
 
 def scenario_stack(workdir: Path, env: dict[str, str], scenario: str, spec_file: str = "pol.yaml",
