@@ -97,6 +97,11 @@ class DriftOptions:
     def in_scope(self, name: str) -> bool:
         return self.scope is None or re.fullmatch(self.scope, name) is not None
 
+    def subject_in_scope(self, subject: str) -> bool:
+        """A subject counts when it or its topic (TopicNameStrategy: `<topic>-key|value`) is in scope."""
+        topic = re.sub(r"-(key|value)$", "", subject)
+        return self.in_scope(subject) or self.in_scope(topic)
+
 
 # --- secrets ------------------------------------------------------------------------------------------------------
 
@@ -292,7 +297,7 @@ def schema_changes(topology: Topology, snapshot: Snapshot, options: DriftOptions
         assert r1 is not None and r2 is not None
         for alias, only in ((a1, r1.subjects - r2.subjects), (a2, r2.subjects - r1.subjects)):
             for name in sorted(only - spec_names):
-                if options.in_scope(name):
+                if options.subject_in_scope(name):
                     yield Change("subject", name, EXTRA, None, "one registry only", alias)
 
 

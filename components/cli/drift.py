@@ -44,8 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--max-lag", type=int, metavar="RECORDS",
                    help="report a flow lagging by more records as drift (implies --lag)")
     p.add_argument("--scope", metavar="REGEX",
-                   help="report unexpected topics, remote topics and subjects only when their (local) name matches "
-                   "REGEX, e.g. 'orders|payments-.*' when several topologies share the clusters (default: all)")
+                   help="report unexpected topics, remote topics and subjects only when their name (a remote "
+                   "topic's local name, a subject's topic) matches REGEX, e.g. 'orders|payments-.*' when several "
+                   "topologies share the clusters (default: all)")
     p.add_argument("--all-acls", action="store_true",
                    help="report extra ACL bindings of every principal, not only of those the topology names")
     p.add_argument("--local", action="store_true",

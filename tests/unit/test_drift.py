@@ -223,6 +223,7 @@ def test_a_subject_missing_in_one_registry_and_one_in_one_registry_only(local, s
     ]
     assert compare(local, changed, DriftOptions(scope="orders.*")) == [
         Change("subject", "payments-key", "+", ["schemas/payments-key.avsc"], None, "K2")]
+    assert len(compare(local, changed, DriftOptions(scope="orders|rogue"))) == 2  # the subject's topic matches
 
 
 def test_a_new_version_with_another_id_in_each_registry(local, snap):
