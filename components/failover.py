@@ -65,7 +65,8 @@ def group_topics(topology: Topology, group: str) -> list[str]:
 
 
 def _admin(access: PairAccess, alias: str, timeout: float) -> KafkaAdmin:
-    return KafkaAdmin({**access[alias].kafka, "log_level": "3"}, alias, timeout)
+    # quiet: a lost cluster is expected here, and every failure surfaces as an exception anyway
+    return KafkaAdmin({**access[alias].kafka, "log_level": "0"}, alias, timeout)
 
 
 @dataclass
@@ -171,14 +172,20 @@ def flow_status(topology: Topology, access: PairAccess, source: str, target: str
         remotes = {naming.remote_topic(source, t, sep) for t in topics}
         state, members = kg.group_state(tgt.admin, group)
         on_target = kg.committed(tgt.admin, group)
+        cps = {k: v for k, v in latest.get(group, {}).items() if k[0] in remotes}
+        on_source: dict[tuple[str, int], int] | None = None
+        stale: list[str] = []
+        if src.topics is not None:
+            on_source = {k: v for k, v in kg.committed(src.admin, group).items() if k[0] in topics}
+            cps, stale = drop_stale(cps, on_source, source, sep)
         facts.groups.append(GroupFacts(
             group=group,
-            source_committed=None if src.topics is None else
-            {k: v for k, v in kg.committed(src.admin, group).items() if k[0] in topics},
-            checkpoints={k: v for k, v in latest.get(group, {}).items() if k[0] in remotes},
+            source_committed=on_source,
+            checkpoints=cps,
             synced={k: v for k, v in on_target.items() if k[0] in remotes},
             target_state=state,
             target_members=members,
+            stale=stale,
         ))
     return facts
 
@@ -213,7 +220,7 @@ def flow_dict(flow: FlowFacts, reasons: list[str], separator: str) -> dict[str, 
         "heartbeat_at": None if flow.heartbeat_at_ms is None else iso(flow.heartbeat_at_ms),
         "groups": [{
             "group": g.group, "target_state": g.target_state, "target_members": g.target_members,
-            "checkpoints_behind": g.behind(separator),
+            "checkpoints_behind": g.behind(separator), "stale_checkpoints": g.stale,
             "partitions": [{
                 "topic": topic, "partition": p,
                 "source_committed": None if g.source_committed is None else
@@ -313,14 +320,14 @@ def failover(topology: Topology, access: PairAccess, source: str, target: str, g
     """Move `groups` from `source` (lost) to `target`: positions on `<source>.<topic>` from MM2's translation,
     on the target's own topics from the group's own offsets or from a time; nothing is committed on a refusal."""
     sep = topology.mirror.separator
+    topics_of = {g: group_topics(topology, g) for g in groups}
     src = Side.probe(access, source, probe_timeout)
     if src.topics is not None and not force:
         raise FailoverRefused(f"{source} still answers: moving consumers off a live cluster splits them; stop or "
                               f"fence {source} first, or pass --force for a planned failover")
-    source_state = "reachable (forced)" if src.topics is not None else f"unreachable: {src.error}"
+    source_state = "reachable (forced)" if src.topics is not None else "unreachable"
     tgt = Side.probe(access, target, timeout)
     tgt.require()
-    topics_of = {g: group_topics(topology, g) for g in groups}
     for group in groups:
         _check_empty(tgt.admin, group, target, "MM2 could not have synced its offsets and the broker refuses new ones")
     checkpoints, _ = read_checkpoints(tgt, source, sep)
@@ -365,31 +372,40 @@ def failover(topology: Topology, access: PairAccess, source: str, target: str, g
     return MoveResult("failover", topology.name, source, target, at, force, source_state, moves,
                       client_settings(topology, target, source, topics_of), explanation,
                       details={"since_ms": since_ms, "since": iso(since_ms), "dry_run": dry_run,
+                               "source_error": src.error,
                                "last_heartbeat_from_source": iso(beat.timestamp_ms) if beat else None})
 
 
 def _wait_checkpoints(tgt: Side, source: str, sep: str, group: str, committed_src: Mapping[tuple[str, int], int],
-                      wait_s: float) -> tuple[dict[tuple[str, int], Checkpoint], int]:
-    """Wait (bounded) until the checkpoints of source->tgt cover what `group` committed on the source; return
-    the newest checkpoints and how many committed records they still miss."""
+                      wait_s: float, settle_s: float) -> tuple[dict[tuple[str, int], Checkpoint], int]:
+    """Wait until the source->tgt checkpoints reflect `group`'s last commits on the source; return the newest
+    checkpoints and the records between their upstream offsets and those commits.
+
+    MM2 writes a checkpoint only when the translated offset moves, so a commit that translates to the same
+    nearest offset sync never shows: after `settle_s` seconds without a new checkpoint (two checkpoint
+    intervals) the ones there are final. Never longer than `wait_s`."""
     deadline = time.monotonic() + wait_s
+    settled_at = time.monotonic() + settle_s
+    previous: dict[tuple[str, int], Checkpoint] | None = None
     while True:
         checkpoints, _ = read_checkpoints(tgt, source, sep)
         latest = latest_checkpoints(checkpoints, group).get(group, {})
-        missing = 0
+        behind = 0
         for (topic, p), offset in committed_src.items():
             cp = latest.get((naming.remote_topic(source, topic, sep), p))
-            # exact: a checkpoint ahead of the commit is stale (an older incarnation of the topic or group)
-            if cp is None or cp.upstream_offset != offset:
-                missing += abs(offset - (cp.upstream_offset if cp else 0))
-        if missing == 0 or time.monotonic() >= deadline:
-            return latest, missing
+            behind += offset - cp.upstream_offset if cp and cp.upstream_offset <= offset else offset
+        if latest != previous:
+            settled_at = time.monotonic() + settle_s
+            previous = latest
+        now = time.monotonic()
+        if behind == 0 or now >= settled_at or now >= deadline:
+            return latest, behind
         time.sleep(1.0)
 
 
 def failback(topology: Topology, access: PairAccess, source: str, target: str, groups: Sequence[str],
              seek_by_time: bool = False, since_ms: int | None = None, failover_record: Mapping[str, Any] | None = None,
-             wait_s: float = 30.0, force: bool = False, timeout: float = 15.0, dry_run: bool = False) -> MoveResult:
+             wait_s: float = 60.0, force: bool = False, timeout: float = 15.0, dry_run: bool = False) -> MoveResult:
     """Move `groups` from `source` (where they ran during the outage) back to `target` (the recovered cluster).
 
     MM2 does not translate back: `<source>.<topic>` on the target gets the source->target checkpoints (the
@@ -397,6 +413,7 @@ def failback(topology: Topology, access: PairAccess, source: str, target: str, g
     or with `seek_by_time` moves forward to the failover time, skipping what the group read as
     `<target>.<topic>` on the source."""
     sep = topology.mirror.separator
+    topics_of = {g: group_topics(topology, g) for g in groups}
     src, tgt = Side.probe(access, source, timeout), Side.probe(access, target, timeout)
     src.require()
     tgt.require()
@@ -407,7 +424,6 @@ def failback(topology: Topology, access: PairAccess, source: str, target: str, g
         since_ms = int(failover_record["at_ms"])
     if seek_by_time and since_ms is None:
         raise KaaError("--seek-by-time needs the failover time: pass --record FILE of `kaa failover run` or --since")
-    topics_of = {g: group_topics(topology, g) for g in groups}
     for group in groups:
         _check_empty(tgt.admin, group, target, "the broker refuses new offsets for an active group")
         if not force:
@@ -420,12 +436,14 @@ def failback(topology: Topology, access: PairAccess, source: str, target: str, g
         move = GroupMove(group, subscription(source, topics, sep))
         on_source = kg.committed(src.admin, group)
         own_on_source = {k: v for k, v in on_source.items() if k[0] in topics}
-        latest, missing = _wait_checkpoints(tgt, source, sep, group, own_on_source, wait_s)
+        latest, behind = _wait_checkpoints(tgt, source, sep, group, own_on_source, wait_s,
+                                           2.0 * topology.mirror.emit_checkpoints_interval_seconds + 1.0)
         latest, stale = drop_stale(latest, own_on_source, source, sep)
         move.notes += stale
-        if missing:
-            move.notes.append(f"the {source}->{target} checkpoints still miss {missing} record(s) the group committed "
-                              f"on {source} after {wait_s:.0f} s: those are read again")
+        if behind:
+            move.notes.append(f"the newest {source}->{target} checkpoints are {behind} record(s) behind the group's "
+                              f"last commits on {source} (rounded down to an offset sync, or not yet written): "
+                              "those are read again")
         remotes = {naming.remote_topic(source, t, sep) for t in topics}
         counts = tgt.partitions(remotes)
         ends = kg.end_offsets(tgt.admin, counts)

@@ -21,7 +21,7 @@ from components.mm2_records import Checkpoint
 TopicPartitionKey = tuple[str, int]
 
 # Where a planned position comes from.
-MM2_SYNCED = "mm2-synced"  # committed on the target by MM2's sync.group.offsets, kept
+COMMITTED = "committed"  # already committed on the target (by MM2's sync.group.offsets, or the group), kept
 CHECKPOINT = "checkpoint"  # the newest checkpoint, ahead of what MM2 synced: committed by us
 OWN = "own"  # the group's own committed offset on the target's local topic, kept
 BY_TIME = "by-time"  # no offset of its own: the first record at or after a time
@@ -92,7 +92,7 @@ def remote_positions(remote_ends: Mapping[str, Sequence[int]], synced: Mapping[T
                 plans.append(PartitionPlan(topic, partition, have, cp.downstream_offset, CHECKPOINT,
                                            f"upstream offset {cp.upstream_offset}"))
             elif have is not None:
-                plans.append(PartitionPlan(topic, partition, have, have, MM2_SYNCED, note))
+                plans.append(PartitionPlan(topic, partition, have, have, COMMITTED, note))
             else:
                 plans.append(PartitionPlan(topic, partition, None, None, NONE,
                                            note or "no checkpoint: the consumer's auto.offset.reset decides"))
@@ -130,9 +130,14 @@ def seek_forward(current: Mapping[TopicPartitionKey, int], by_time: Mapping[Topi
 def subscription(source_alias: str, topics: Iterable[str], separator: str = ".") -> str:
     """The regex a consumer subscribes to after moving: the target's own topic and the source's remote copy."""
     names = sorted(set(topics))
-    alternatives = "|".join(re.escape(t) for t in names)
+    alternatives = "|".join(_escape(t) for t in names)
     body = alternatives if len(names) == 1 else f"({alternatives})"
-    return f"^({re.escape(source_alias + separator)})?{body}$"
+    return f"^({_escape(source_alias + separator)})?{body}$"
+
+
+def _escape(name: str) -> str:
+    """Topic names and aliases hold letters, digits, `.`, `_` and `-`: only `.` means something in a regex."""
+    return re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", name)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ class GroupFacts:
     synced: dict[TopicPartitionKey, int] = field(default_factory=dict)  # committed on the target's remote topics
     target_state: str = "UNKNOWN"
     target_members: int = 0
+    stale: list[str] = field(default_factory=list)  # checkpoints ignored (see `drop_stale`)
 
     def untranslated(self, source_alias: str, separator: str = ".") -> list[str]:
         """Source partitions the group committed that have neither a checkpoint nor a synced offset."""

@@ -29,7 +29,7 @@ Whether the consumers of one cluster could move to the other now, per MM2 flow (
               when a translation moves, so an idle group's checkpoint may be old and still current)
   heartbeat   age of the newest heartbeat in <source>.heartbeats on the target: proof that records travel
   groups      per consumer group and partition: its committed offset on the source, the newest checkpoint
-              (upstream -> translated offset) and the offset MM2 synced to the group on the target
+              (upstream -> translated offset) and its committed offset on the target (what MM2 synced there)
 Ready unless: the target is unreachable; the newest heartbeat is older than --max-age while the source is up;
 the lag exceeds --max-lag; a group committed a partition on the source that has no translation on the target;
 a group is active on the target (MM2 cannot sync into it). With the source down, lag is unknown and the
@@ -53,8 +53,8 @@ Move consumer groups from a lost cluster (--from) to the other one (--to):
 BACK = f"""\
 Move consumer groups home (--to, the recovered cluster) from where they ran during the outage (--from).
 MM2 does not translate back, which means duplicates:
-  <from>.<topic> on --to  the --from -> --to checkpoints of the group's progress on --from (waits up to --wait
-                          seconds for them to cover its last commits), rounded down to an offset sync;
+  <from>.<topic> on --to  the --from -> --to checkpoints of the group's progress on --from (waits for MM2 to
+                          checkpoint its last commits), rounded down to an offset sync;
   <topic> on --to         the group's offsets from before the failover: it reads again what it read on --from
                           as <to>.<topic>; --seek-by-time instead moves them forward to the failover time of
                           the --record (offsetsForTimes), once the group has read all of <to>.<topic> on --from
@@ -100,8 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="move positions on --to's own topics forward to the failover time (skips re-reading)")
     b.add_argument("--since", type=_time, metavar="TIME",
                    help="the failover time for --seek-by-time when there is no record (ISO 8601 or epoch ms)")
-    b.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
-                   help="how long to wait for MM2's checkpoints to cover the groups' last commits (default 30)")
+    b.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                   help="at most how long to wait for MM2's checkpoints of the groups' last commits; it stops as "
+                   "soon as they match, or when none came for two checkpoint intervals (default 60)")
     b.add_argument("--force", action="store_true",
                    help="go on although a group still runs on --from or has not finished <to>.<topic> there")
     b.set_defaults(func=run_failback)
@@ -226,11 +227,13 @@ def render_status(doc: dict[str, Any]) -> str:
                 lines.append(f"  group {group['group']} on {flow['target']}: {group['target_state']}, "
                              f"{group['target_members']} member(s), checkpoints behind by "
                              f"{group['checkpoints_behind']} record(s)")
+                lines += [f"    ignored: {note}" for note in group.get("stale_checkpoints", [])]
                 for p in group["partitions"]:
                     cp = "-" if p["checkpoint_upstream"] is None else \
                         f"{p['checkpoint_upstream']} -> {p['checkpoint_downstream']}"
                     lines.append(f"    {p['topic']}[{p['partition']}]  committed on {flow['source']} "
-                                 f"{_dash(p['source_committed'])}  checkpoint {cp}  synced {_dash(p['synced'])}")
+                                 f"{_dash(p['source_committed'])}  checkpoint {cp}  committed on {flow['target']} "
+                                 f"{_dash(p['synced'])}")
         for reason in flow["reasons"]:
             lines.append(f"  not ready: {reason}")
     return "\n".join(lines) + "\n"

@@ -68,6 +68,26 @@ def commit(admin: KafkaAdmin, group: str, offsets: Mapping[Key, int]) -> None:
         raise KafkaAdminError(f"commit offsets of group {group} on {admin.label}: {', '.join(failed)}")
 
 
+def group_ids(admin: KafkaAdmin) -> list[str]:
+    try:
+        listing = admin.admin.list_consumer_groups(request_timeout=admin.timeout).result()
+    except KafkaException as exc:
+        raise KafkaAdminError(f"list groups on {admin.label}: {exc.args[0]}") from exc
+    return sorted(g.group_id for g in listing.valid)
+
+
+def delete_groups(admin: KafkaAdmin, groups: list[str]) -> None:
+    """Delete consumer groups (with their committed offsets); one the cluster does not know is fine."""
+    if not groups:
+        return
+    for group, future in admin.admin.delete_consumer_groups(groups, request_timeout=admin.timeout).items():
+        try:
+            future.result()
+        except KafkaException as exc:
+            if _error_name(exc) != "GROUP_ID_NOT_FOUND":
+                raise KafkaAdminError(f"delete group {group} on {admin.label}: {exc.args[0]}") from exc
+
+
 def _list_offsets(admin: KafkaAdmin, spec: OffsetSpec, partitions: Mapping[str, int]) -> dict[Key, int]:
     request = {TopicPartition(t, p): spec for t, count in partitions.items() for p in range(count)}
     if not request:

@@ -14,7 +14,7 @@ from components.cli.failover import _time, render_move, render_status
 from components.failover_plan import (
     BY_TIME,
     CHECKPOINT,
-    MM2_SYNCED,
+    COMMITTED,
     NONE,
     OWN,
     FlowFacts,
@@ -102,9 +102,9 @@ def test_remote_positions_move_only_forward():
     got = {p.partition: (p.before, p.after, p.source, p.commits) for p in plans}
     assert got == {
         0: (40, 50, CHECKPOINT, True),  # the checkpoint is further on than what MM2 synced
-        1: (60, 60, MM2_SYNCED, False),  # never back behind MM2's synced offset
+        1: (60, 60, COMMITTED, False),  # never back behind MM2's synced offset
         2: (None, 30, CHECKPOINT, True),  # nothing synced yet
-        3: (5, 5, MM2_SYNCED, False),  # no checkpoint: MM2's offset stays
+        3: (5, 5, COMMITTED, False),  # no checkpoint: MM2's offset stays
     }
 
 
@@ -191,7 +191,8 @@ def test_groups_without_translation_or_active_on_the_target_are_not_ready():
 
 # --- command line ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [["failover"], ["failover", "status"], ["failover", "run"], ["failover", "back"]])
+@pytest.mark.parametrize("command", [["failover"], ["failover", "status"], ["failover", "run"], ["failover", "back"],
+                                     ["drill"]])
 def test_every_command_has_help_with_exit_codes(command):
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "kaa"), *command, "--help"], capture_output=True,
                             text=True, timeout=60)
@@ -237,6 +238,7 @@ def test_renderings_name_positions_settings_and_reasons():
                                     "checkpoint_upstream": 5, "checkpoint_downstream": 4, "synced": 4}]}]}]}
     text = render_status(status)
     for expected in ("NOT ready", "lag   unknown: K1 unreachable", "last checkpoint   none found",
-                     "last heartbeat    2.0 s ago (T)", "K1.orders[0]  committed on K1 -  checkpoint 5 -> 4  synced 4",
+                     "last heartbeat    2.0 s ago (T)",
+                     "K1.orders[0]  committed on K1 -  checkpoint 5 -> 4  committed on K2 4",
                      "not ready: why"):
         assert expected in text, (expected, text)
