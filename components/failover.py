@@ -334,8 +334,10 @@ def failover(topology: Topology, access: PairAccess, source: str, target: str, g
     latest = latest_checkpoints(checkpoints)
     beat = newest_heartbeat(tgt, source, sep)
     at = now_ms()
+    since_why = "--since"
     if since_ms is None:
         since_ms = int((beat.timestamp_ms if beat else at) - margin_s * 1000)
+        since_why = f"{'the last heartbeat from ' + source if beat else 'now'} minus {margin_s:.0f} s"
     moves = []
     for group in groups:
         topics = topics_of[group]
@@ -363,9 +365,9 @@ def failover(topology: Topology, access: PairAccess, source: str, target: str, g
         f"Consumers: connect to {target} and subscribe to the regex above: {source}'s records replicated so far "
         f"(<{source}{sep}topic>) from MM2's translated offsets, then {target}'s own topic.",
         f"Producers: write the local topic names on {target}, never <{source}{sep}topic>.",
-        f"Duplicates: translated offsets never run ahead (nearest offset sync, the checkpoint interval), so a few "
-        f"records per partition are read again; a group without its own offsets on {target}'s topic starts at "
-        f"{iso(since_ms)} ({'the last heartbeat from ' + source if beat else 'now'} minus {margin_s:.0f} s).",
+        f"Duplicates: translated offsets never run ahead (the offset sync at or before the commit, one every "
+        f"{topology.mirror.offset_lag_max} records; the checkpoint interval), so records are read again; a group "
+        f"without its own offsets on {target}'s topic starts at {iso(since_ms)} ({since_why}).",
         f"RPO: records {source} acknowledged but MM2 had not copied are not on {target}; if {source}'s log "
         f"survives, MM2 appends them to <{source}{sep}topic> late once {source} is back: keep the subscription.",
     ]
