@@ -211,7 +211,8 @@ def _md(cell: str) -> str:
 
 def render_markdown(report: Report) -> str:
     status = "❌ unreachable" if report.unreachable else "⚠️ drift" if report.changes else "✅ clean"
-    lines = [f"### Drift: stack `{report.stack}` {status}", "", _summary(report).capitalize(), ""]
+    summary = _summary(report)
+    lines = [f"### Drift: stack `{report.stack}` {status}", "", summary[:1].upper() + summary[1:], ""]
     if report.unreachable:
         lines += [f"- **unreachable** {_md(u.part)}: {_md(u.message)}" for u in report.unreachable] + [""]
     if report.changes:
