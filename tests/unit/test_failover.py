@@ -242,3 +242,15 @@ def test_renderings_name_positions_settings_and_reasons():
                      "K1.orders[0]  committed on K1 -  checkpoint 5 -> 4  committed on K2 4",
                      "not ready: why"):
         assert expected in text, (expected, text)
+
+
+def test_the_drill_summary_names_each_figure():
+    from components.cli.drill import render
+    text = render({"lost": 0, "duplicates": 595, "rpo_records": 1, "rto_seconds": 2.28,
+                   "acknowledged": {"K1": 623, "K2": 2823}, "duplicates_at_failover": 411,
+                   "duplicates_at_failback": 184, "failback_reread_without_seek": 15, "lost_in_k1_log": 0,
+                   "failover_seconds": 2.17, "k1_restart_seconds": 19.5, "backlog_replicated_seconds": 0.4,
+                   "total_seconds": 72.4})
+    for expected in ("lost           0  (acknowledged: K1 623, K2 2823)", "at failover 411, at failback 184",
+                     "rpo_records    1", "rto_seconds    2.28", "whole drill 72.4 s"):
+        assert expected in text, (expected, text)
