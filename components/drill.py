@@ -31,6 +31,7 @@ from components.derive import derive
 from components.drill_clients import NumberedProducer, RecordingConsumer
 from components.errors import ConnectError, KaaError, LocalPairError
 from components.failover_plan import latest_checkpoints, subscription
+from components.failover_status import Side, now_ms, status
 from components.local import LocalPair
 from components.local.process import signal_if_ours, tracked_pid, wait_gone
 from components.mm2_records import decode_checkpoint
@@ -173,7 +174,7 @@ class Drill:
                                "margin_s": s.margin_s, "offset_lag_max": self.topology.mirror.offset_lag_max,
                                "emit_checkpoints_interval_s": self.topology.mirror.emit_checkpoints_interval_seconds}
         self.apply()
-        drill_start_ms = fo.now_ms()
+        drill_start_ms = now_ms()
 
         # 1. normal operation: both sides produce, the group consumes on K1
         p1, p2 = self.producer(k1, "a"), self.producer(k2, "a")
@@ -181,7 +182,7 @@ class Drill:
         self.mark(f"producing {s.rate:.0f}/s on {k1} and {k2}; group {self.group} consumes on {k1}")
         time.sleep(s.warmup_s)
         self.wait(lambda: self._checkpointed(k1, k2, drill_start_ms), f"checkpoints of {self.group} on {k2}", 30)
-        before = fo.status(self.topology, self.access, [(k1, k2)], [self.group])
+        before = status(self.topology, self.access, [(k1, k2)], [self.group])
         figures["status_before_cut"] = {"ready": before.exit_code == 0, "reasons": before.reasons(before.flows[0]),
                                         "lag": before.flows[0].lag,
                                         "heartbeat_age_s": before.flows[0].heartbeat_age_s}
@@ -216,7 +217,7 @@ class Drill:
         time.sleep(max(0.0, s.outage_s - (time.monotonic() - cut)))
         restart = self.mark(f"restarting {k1}'s broker (LocalPair.up)")
         self.pair.up()
-        back, back_ms = self.mark(f"{k1} healthy again"), fo.now_ms()
+        back, back_ms = self.mark(f"{k1} healthy again"), now_ms()
         figures["k1_restart_seconds"] = round(back - restart, 2)
         figures["connectors_healed"] = heal_connectors(self.topology, self.access)
         self.wait(lambda: all(self.ends(k2, remote_k1).get((remote_k1, p), 0) >= end
@@ -262,7 +263,7 @@ class Drill:
     def _checkpointed(self, source: str, target: str, since_ms: int) -> bool:
         """Every partition of `<source>.drill-orders` on `target` has a checkpoint of the group written since
         `since_ms`."""
-        side = fo.Side.probe(self.access, target, 15.0)
+        side = Side.probe(self.access, target, 15.0)
         topic = naming.checkpoints_topic(source, self.sep)
         count = side.partitions([topic]).get(topic)
         if count is None:

@@ -14,6 +14,7 @@ from components.cli.stacks import add_stack_argument, load_stack
 from components.drift_report import scrub
 from components.errors import KaaError
 from components.failover_plan import Limits
+from components.failover_status import status
 
 EXIT_CODES = "Exit codes: 0 ready / done, 1 not ready / refused by a safety check (nothing changed), 2 error (bad " \
              "input, missing credentials, a needed cluster unreachable)."
@@ -160,7 +161,7 @@ def run_status(args: argparse.Namespace) -> int:
     if not flows:
         raise KaaError(f"no flow {args.source or '*'} -> {args.target or '*'} in stack {topology.name}")
     access = pair_access(args, topology)
-    report = fo.status(topology, access, flows, args.groups, Limits(args.max_lag, args.max_age), args.timeout)
+    report = status(topology, access, flows, args.groups, Limits(args.max_lag, args.max_age), args.timeout)
     _emit(args, report.as_dict(), render_status(report.as_dict()), secrets_of(access))
     return report.exit_code
 
