@@ -29,9 +29,10 @@ def apply_kafka(topology: Topology, access: PairAccess) -> None:
         admin.create_topics([t for t in state.topics if t.name not in live])
         admin.add_partitions({t.name: t.partitions for t in state.topics
                               if t.name in live and live[t.name].partitions < t.partitions})
-        current = admin.topic_configs([t.name for t in state.topics])
+        # Topics created just now already carry the spec's configs (and may not be describable yet).
+        current = admin.topic_configs([t.name for t in state.topics if t.name in live])
         changes: dict[str, dict[str, str | None]] = {}
-        for topic in state.topics:
+        for topic in (t for t in state.topics if t.name in live):
             have = current.get(topic.name, {})
             delta: dict[str, str | None] = {k: v for k, v in topic.config.items() if have.get(k) != v}
             delta.update({k: None for k in have if k not in topic.config})
