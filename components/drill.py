@@ -369,8 +369,12 @@ def run_drill(pair: LocalPair | None = None, topology: Topology | None = None,
               settings: DrillSettings | None = None, log: Callable[[str], None] | None = None) -> DrillReport:
     """Run the whole drill; K1's broker is restarted and the drill topology removed whatever happens."""
     pair = pair or LocalPair(progress=None)
-    if not pair.is_healthy():
-        raise LocalPairError("the local pair is not healthy: start it with `kaa local up` first")
+    # A Connect worker answers /health late while it rebalances (after connectors come or go): wait a little.
+    deadline = time.monotonic() + 90
+    while not pair.is_healthy():
+        if time.monotonic() > deadline:
+            raise LocalPairError("the local pair is not healthy: start it with `kaa local up` first")
+        time.sleep(2)
     drill = Drill(pair, topology or load_topology(DRILL_STACK, name="drill"), settings or DrillSettings(), log)
     try:
         return drill.run()

@@ -149,6 +149,10 @@ def wait_for_connector(connect: str, name: str, timeout: float = 60) -> dict[str
 
 
 def test_status_json_gives_client_settings_for_both_clusters(local_pair: LocalPair) -> None:
+    # A Connect worker's /health answers late while it rebalances (earlier tests add and remove connectors).
+    deadline = time.monotonic() + 90
+    while not local_pair.is_healthy() and time.monotonic() < deadline:
+        time.sleep(2)
     result = subprocess.run([sys.executable, str(KAA), "local", "status", "--json"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
