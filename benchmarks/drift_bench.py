@@ -68,11 +68,11 @@ SCHEMAS = [  # a few distinct schemas, reused across subjects
 
 # --- the generated topology ---------------------------------------------------------------------------------------
 
-def write_stack(folder: Path, topics: int) -> Path:
+def write_stack(folder: Path, topics: int, local_stack: Path = ROOT / "stacks" / "local.yaml") -> Path:
     (folder / "schemas").mkdir(parents=True, exist_ok=True)
     for i, schema in enumerate(SCHEMAS):
         (folder / "schemas" / f"s{i}.avsc").write_text(json.dumps(schema), encoding="utf-8")
-    local = yaml.safe_load((ROOT / "stacks" / "local.yaml").read_text(encoding="utf-8"))
+    local = yaml.safe_load(local_stack.read_text(encoding="utf-8"))
     doc = {
         "environment": "local",
         "clusters": local["clusters"],
@@ -94,6 +94,26 @@ def write_stack(folder: Path, topics: int) -> Path:
     path = folder / f"bench{topics}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return path
+
+
+def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
+    """A private pair on other ports (K1 at `base_port`, K2 at `base_port + 1000`) with its own state, so the
+    benchmark's thousands of topics never touch the shared pair and nobody else's restart can cut a run short."""
+    local = yaml.safe_load((ROOT / "stacks" / "local.yaml").read_text(encoding="utf-8"))
+    for index, cluster in enumerate(local["clusters"].values()):
+        kafka = base_port + 1000 * index  # kafka, kafka+1 controller; registry kafka-11 (+1 management); connect -9
+        cluster["bootstrap_servers"] = [f"127.0.0.1:{kafka}"]
+        cluster["schema_registry"] = f"http://127.0.0.1:{kafka - 11}/apis/ccompat/v7"
+        cluster["connect"] = f"http://127.0.0.1:{kafka - 9}"
+    stack = workdir / "local.yaml"
+    stack.write_text(yaml.safe_dump({"clusters": local["clusters"]}, sort_keys=False), encoding="utf-8")
+    pair = LocalPair(workdir / "pair", stack_file=stack)
+    try:
+        pair.up()
+    except BaseException:
+        pair.down(wipe=True)
+        raise
+    return pair, stack
 
 
 def remove(topology: Topology, access: PairAccess) -> None:
@@ -217,8 +237,9 @@ def settle(topology: Topology, access: PairAccess, timeout: float) -> int:
 
 
 def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat: int, workdir: Path,
-               log: Callable[[str], None], recursion_limit: int = 0) -> dict[str, Any]:
-    stack_file = write_stack(workdir / f"bench{size}", size)
+               log: Callable[[str], None], recursion_limit: int = 0,
+               local_stack: Path = ROOT / "stacks" / "local.yaml") -> dict[str, Any]:
+    stack_file = write_stack(workdir / f"bench{size}", size, local_stack)
     topology = load_topology(stack_file, name=stack_file.stem)
     pulumi = None if env is None else PulumiBench(env, stack_file, workdir / f"pulumi{size}", recursion_limit)
     row: dict[str, Any] = {"topics": size, "acls_per_cluster": len(derive(topology)["K1"].acls),
@@ -290,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="scan runs per size; the median is shown")
     parser.add_argument("--no-pulumi", action="store_true", help="skip the pulumi preview --refresh column")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE")
+    parser.add_argument("--own-pair", type=int, nargs="?", const=57092, default=0, metavar="PORT",
+                        help="run on a private pair started for the run (K1 Kafka at PORT, default 57092; K2 at "
+                        "PORT+1000) and wiped afterwards, instead of the shared local pair")
     parser.add_argument("--pulumi-max-topics", type=int, default=300, metavar="N",
                         help="measure pulumi preview --refresh only up to N topics (default 300): `pulumi up` of the "
                         "1000-topic stack (22k resources, 2000 chained subject registrations) takes over half an hour "
@@ -303,10 +327,17 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[drift-bench] {message}", file=sys.stderr, flush=True)
 
-    pair = LocalPair()
-    if not pair.is_healthy():
-        print("drift bench: the local pair is not running (scripts/kaa local up)", file=sys.stderr)
-        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="kaa-drift-bench-"))
+    local_stack, own = ROOT / "stacks" / "local.yaml", None
+    if args.own_pair:
+        log(f"starting a private pair on ports {args.own_pair} and {args.own_pair + 1000}")
+        own, local_stack = own_pair(workdir, args.own_pair)
+        pair = own
+    else:
+        pair = LocalPair()
+        if not pair.is_healthy():
+            print("drift bench: the local pair is not running (scripts/kaa local up)", file=sys.stderr)
+            return 2
     access = PairAccess.from_status(pair.status_document(), {"K1": MM2_PASSWORD, "K2": MM2_PASSWORD})
     env, note = None, None
     if args.no_pulumi:
@@ -317,16 +348,19 @@ def main(argv: list[str] | None = None) -> int:
             note = "pulumi preview --refresh skipped: the pinned engine is not built (scripts/setup.sh pulumi)"
     if note:
         log(note)
-    workdir = Path(tempfile.mkdtemp(prefix="kaa-drift-bench-"))
     rows = []
     try:
         for size in sizes:
             engine_env = env if size <= args.pulumi_max_topics else None
-            rows.append(bench_size(size, access, engine_env, args.repeat, workdir, log, args.pulumi_recursion_limit))
+            rows.append(bench_size(size, access, engine_env, args.repeat, workdir, log, args.pulumi_recursion_limit,
+                                   local_stack))
         if env is not None and any(size > args.pulumi_max_topics for size in sizes):
             note = (f"pulumi preview --refresh measured up to {args.pulumi_max_topics} topics (--pulumi-max-topics): "
                     "`pulumi up` of a larger stack takes too long here")
     finally:
+        if own is not None:
+            log("stopping and wiping the private pair")
+            own.down(wipe=True)
         shutil.rmtree(workdir, ignore_errors=True)
     print(render(rows, note), end="")
     if args.json:
