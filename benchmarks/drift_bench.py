@@ -292,7 +292,7 @@ def render(rows: list[dict[str, Any]], pulumi_note: str | None) -> str:
     growth = []
     for prev, cur in zip(rows, rows[1:], strict=False):
         factor = cur["topics"] / prev["topics"]
-        growth.append(f"{prev['topics']} -> {cur['topics']} topics (x{factor:.0f}): "
+        growth.append(f"{prev['topics']} -> {cur['topics']} topics (x{factor:.1f}): "
                       f"scan x{cur['scan_s'] / prev['scan_s']:.1f}, "
                       f"Kafka scan x{cur['scan_kafka_s'] / prev['scan_kafka_s']:.1f}, "
                       f"baseline x{cur['baseline_s'] / prev['baseline_s']:.1f}"

@@ -1,10 +1,11 @@
 """Drift detection, the collection: a live snapshot of both clusters, both registries and both Connect workers,
 read with batched requests and all six parts in parallel, then compared by `drift.py`.
 
-Per cluster: one metadata request, one DescribeConfigs for every topic compared, one DescribeAcls (and one
-ListOffsets with `lag`). Per Connect worker: one `GET /connectors?expand=info&expand=status`. Per registry: the
-subject list, then for each of the spec's subjects its latest version (the whole history only when there is
-more than one) and its compatibility, from a small thread pool: the Confluent API has no bulk read.
+Per cluster: one metadata request, one DescribeAcls and one DescribeConfigs per 500 compared topics, all in
+flight together (and one ListOffsets with `lag`). Per Connect worker: one
+`GET /connectors?expand=info&expand=status`. Per registry: the subject list, then for each of the spec's subjects
+its latest version (the whole history only when there is more than one) and its compatibility, over a few
+keep-alive connections: the Confluent API has no bulk read.
 A part that cannot be read becomes an `Unreachable` entry (exit code 2) and its comparisons are skipped.
 """
 from __future__ import annotations
@@ -55,22 +56,28 @@ def compared_topics(topology: Topology, state: ClusterState) -> list[str]:
                               + [r.name for r in state.remote_topics]))
 
 
+CONFIGS_CHUNK = 500  # topics per DescribeConfigs: the client converts one answer while the broker builds the next
+
+
 def kafka_snapshot(alias: str, settings: dict[str, str], wanted: list[str], timeout: float,
                    lag: bool = False) -> KafkaSnapshot:
-    """Metadata, DescribeConfigs and DescribeAcls sent together (three requests, one round trip of waiting).
+    """Metadata, DescribeAcls and DescribeConfigs (one per 500 compared topics) sent together.
 
-    The configs are asked for the expected topics; when one of them is missing (drift), DescribeConfigs fails
-    and is sent again for those the metadata lists."""
+    The configs are asked for the expected topics; when one of a batch is missing (drift), that DescribeConfigs
+    fails and is sent again for the topics the metadata lists."""
     admin = KafkaAdmin({**settings, "log_level": "4"}, alias, timeout)  # no info-level librdkafka chatter
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix=f"kafka-{alias}") as pool:
+    chunks = [wanted[i:i + CONFIGS_CHUNK] for i in range(0, len(wanted), CONFIGS_CHUNK)]
+    with ThreadPoolExecutor(max_workers=2 + len(chunks), thread_name_prefix=f"kafka-{alias}") as pool:
         metadata = pool.submit(admin.topics)
         acls = pool.submit(admin.acls)
-        configs = pool.submit(admin.topic_configs, wanted, True)
+        batches = [pool.submit(admin.topic_configs, chunk, True) for chunk in chunks]
         live = metadata.result()
-        try:
-            found = configs.result()
-        except KafkaAdminError:
-            found = admin.topic_configs([n for n in wanted if n in live], only_set=True)
+        found: dict[str, dict[str, str]] = {}
+        for chunk, batch in zip(chunks, batches, strict=True):
+            try:
+                found.update(batch.result())
+            except KafkaAdminError:
+                found.update(admin.topic_configs([n for n in chunk if n in live], only_set=True))
         bindings = acls.result()
     topics = {n: TopicInfo(t.partitions, t.replication_factor) for n, t in live.items()}
     names = [n for n in wanted if n in topics]
