@@ -116,6 +116,18 @@ def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
     return pair, stack
 
 
+def precreate(topology: Topology, access: PairAccess, chunk: int = 1000) -> None:
+    """Topics and ACLs in batches: KRaft refuses one request that makes more than 10000 metadata records
+    (`apply_kafka` sends them all at once, which stops somewhere above 1000 topics)."""
+    for alias, state in derive(topology).items():
+        admin = KafkaAdmin(access[alias].kafka, alias, timeout=120)
+        for i in range(0, len(state.topics), chunk):
+            admin.create_topics(state.topics[i:i + chunk])
+        acls = sorted(set(state.acls) - admin.acls())
+        for i in range(0, len(acls), chunk):
+            admin.create_acls(acls[i:i + chunk])
+
+
 def remove(topology: Topology, access: PairAccess) -> None:
     """Delete everything the benchmark made: connectors first (MM2 would recreate remote topics), then topics
     (local and remote), ACLs of the benchmark's principals and the subjects in both registries."""
@@ -128,8 +140,11 @@ def remove(topology: Topology, access: PairAccess) -> None:
     for alias in topology.aliases:
         admin = KafkaAdmin(access[alias].kafka, alias, timeout=120)
         ours = [n for n in admin.topics() if n.split(".")[-1].startswith(PREFIX)]
-        admin.delete_topics(ours)
-        admin.delete_acls([a for a in admin.acls() if a.principal in principals])
+        for i in range(0, len(ours), 1000):
+            admin.delete_topics(ours[i:i + 1000])
+        acls = [a for a in admin.acls() if a.principal in principals]
+        for i in range(0, len(acls), 1000):
+            admin.delete_acls(acls[i:i + 1000])
         registry = RegistryClient(access[alias].schema_registry)
         for subject in sorted(all_subjects(JsonReader(access[alias].schema_registry, 30))):
             if subject.startswith(PREFIX):
@@ -252,6 +267,7 @@ def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat
             pulumi.up()
         else:
             log(f"{size} topics: applying directly (topics, ACLs, subjects, connectors)")
+            precreate(topology, access)
             apply_topology(topology, access)
         row["apply_s"] = time.perf_counter() - start
         row["changes_before_measuring"] = settle(topology, access, timeout=120 + size / 10)
