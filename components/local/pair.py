@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +74,17 @@ class LocalPair:
         runtime: Runtime | None = None,
         start_timeout: float = START_TIMEOUT_S,
         progress: TextIO | None = sys.stderr,
+        broker_overrides: Mapping[str, Mapping[str, str]] | None = None,
     ):
+        """`broker_overrides` (alias -> properties) are added to or replace that broker's generated properties,
+        e.g. an extra listener for a benchmark; they are written at each `up` of a broker that is not running."""
         self.state_dir = Path(state_dir) if state_dir else default_state_dir()
         self.clusters: tuple[ClusterEndpoints, ...] = load_endpoints(stack_file)
         self.runtime = runtime or load_runtime()
         self.start_timeout = start_timeout
         self._progress_stream = progress
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self.broker_overrides = {alias: dict(props) for alias, props in (broker_overrides or {}).items()}
 
     # ---- what the pair is made of -------------------------------------------------------------------------
 
@@ -165,7 +170,8 @@ class LocalPair:
         for service in services:
             service.directory.mkdir(parents=True, exist_ok=True)
             if service.name == "kafka":
-                props = configs.broker_properties(service.cluster, service.data_dir)
+                props = {**configs.broker_properties(service.cluster, service.data_dir),
+                         **self.broker_overrides.get(service.cluster.alias, {})}
                 service.config_file.write_text(configs.render_properties(props, f"{service.key} (KRaft, combined)"))
                 if not (service.data_dir / "meta.properties").is_file():
                     formatting.append(self._start_format(service, kafka_java))

@@ -1,0 +1,27 @@
+"""The local pair writes each broker's properties with the overrides given for its alias (and only for it)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from components.local import LocalPair
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_broker_overrides_reach_only_their_broker(tmp_path: Path) -> None:
+    extra = {"listeners": "CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093,BENCH://127.0.0.1:19097",
+             "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,BENCH:SASL_PLAINTEXT"}
+    pair = LocalPair(tmp_path, progress=None, broker_overrides={"K1": extra})
+    brokers = pair.services(("kafka",))
+    for service in brokers:  # already formatted: _prepare only writes the config
+        service.data_dir.mkdir(parents=True)
+        (service.data_dir / "meta.properties").write_text("formatted\n")
+    pair._prepare(brokers, "java")
+    k1, k2 = (read_properties(s.config_file) for s in brokers)
+    assert k1["listeners"] == extra["listeners"]
+    assert k1["listener.security.protocol.map"].endswith("BENCH:SASL_PLAINTEXT")
+    assert "BENCH" not in k2["listeners"] and k2["listeners"].startswith("CLIENT://")
+    assert k1["authorizer.class.name"] == k2["authorizer.class.name"]  # the rest is generated as before
