@@ -7,8 +7,9 @@ reaches clusters in other regions, where each request costs a round trip. This p
 
 Data read from one side is queued with its due time (now + rtt/2) and written when due, so the delay does not
 cap the throughput (a pipelined stream stays pipelined). Connection set-up adds no extra delay (clients keep their
-connections). It prints `ready` once every port listens and runs until it is killed. It runs as its own process
-so that its work does not share the benchmark's interpreter lock.
+connections). A connection closed by either side is closed on both. It prints `ready` once every port listens
+and runs until it is killed. It runs as its own process so that its work does not share the benchmark's
+interpreter lock.
 """
 from __future__ import annotations
 
@@ -56,11 +57,16 @@ async def serve(listen: int, host: str, port: int, delay: float) -> asyncio.Serv
         except OSError:
             client_w.close()
             return
+        # When either side closes, both are closed (after the delay, with what was in flight): no half-open
+        # connection, where a request written after the server hung up would vanish instead of failing.
+        copies = [asyncio.ensure_future(delayed_copy(client_r, upstream_w, delay)),
+                  asyncio.ensure_future(delayed_copy(upstream_r, client_w, delay))]
         try:
-            await asyncio.gather(delayed_copy(client_r, upstream_w, delay), delayed_copy(upstream_r, client_w, delay))
-        except (OSError, asyncio.IncompleteReadError):
-            pass
+            await asyncio.wait(copies, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for copy in copies:
+                copy.cancel()
+            await asyncio.gather(*copies, return_exceptions=True)
             for w in (client_w, upstream_w):
                 w.close()
 
