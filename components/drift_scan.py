@@ -45,7 +45,7 @@ from components.drift_report import Report, Unreachable
 from components.errors import ConnectError, KaaError, RegistryError, UnreachableError
 from components.model import Topology
 
-REGISTRY_WORKERS = 8
+REGISTRY_WORKERS = 32  # keep-alive connections per registry: with a remote registry, round trips overlap
 
 
 # --- Kafka ------------------------------------------------------------------------------------------------------
