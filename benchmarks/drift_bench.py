@@ -403,17 +403,21 @@ def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat
             f"{common['changes_before_measuring']} changes")
         for rtt in rtts:
             label = f"{size} topics, RTT {rtt:g} ms"
-            if rtt:
-                delayed = DelayedAccess(access, rtt)
-                try:
-                    row = measure(topology, delayed.access, repeat, label, log)
-                finally:
-                    delayed.close()
-            else:
-                row = measure(topology, access, repeat, label, log)
-                if pulumi is not None:
-                    row["pulumi_s"], _ = timed(pulumi.preview_refresh, 1)
-                    log(f"{label}: pulumi preview --refresh {row['pulumi_s']:.1f}s")
+            try:
+                if rtt:
+                    delayed = DelayedAccess(access, rtt)
+                    try:
+                        row = measure(topology, delayed.access, repeat, label, log)
+                    finally:
+                        delayed.close()
+                else:
+                    row = measure(topology, access, repeat, label, log)
+                    if pulumi is not None:
+                        row["pulumi_s"], _ = timed(pulumi.preview_refresh, 1)
+                        log(f"{label}: pulumi preview --refresh {row['pulumi_s']:.1f}s")
+            except (KaaError, RuntimeError, KafkaException) as exc:  # the other RTTs of this size still count
+                log(f"{label} failed: {exc}")
+                row = {"error": f"{type(exc).__name__}: {exc}"}
             rows.append({**common, "rtt_ms": rtt, **row})
     finally:
         log(f"{size} topics: cleaning up")
@@ -425,14 +429,18 @@ def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat
 
 def render(rows: list[dict[str, Any]], pulumi_note: str | None) -> str:
     head = ("topics", "RTT ms", "ACLs/cluster", "scan s", "scan s (Kafka part)", "per-topic baseline s (Kafka)",
-            "baseline / Kafka scan", "per-resource baseline s (all parts)", "baseline / scan",
+            "baseline / Kafka scan", "per-topic baseline / scan", "per-resource baseline s (all parts)",
+            "baseline / scan",
             "pulumi preview --refresh s", "pulumi / scan")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
+    failed = [r for r in rows if "error" in r]
+    rows = [r for r in rows if "error" not in r]
     for r in rows:
         pulumi = r.get("pulumi_s")
         lines.append(" | ".join([
             str(r["topics"]), f"{r['rtt_ms']:g}", str(r["acls_per_cluster"]), f"{r['scan_s']:.2f}",
             f"{r['scan_kafka_s']:.2f}", f"{r['baseline_s']:.2f}", f"{r['baseline_s'] / r['scan_kafka_s']:.1f}x",
+            f"{r['baseline_s'] / r['scan_s']:.1f}x",
             f"{r['baseline_all_s']:.2f}", f"{r['baseline_all_s'] / r['scan_s']:.1f}x",
             "-" if pulumi is None else f"{pulumi:.1f}", "-" if pulumi is None else f"{pulumi / r['scan_s']:.0f}x"]))
     out = "\n".join("| " + line + " |" for line in lines)
@@ -451,6 +459,7 @@ def render(rows: list[dict[str, Any]], pulumi_note: str | None) -> str:
     out += "\n\n" + "\n".join(f"growth: {g}" for g in growth) if growth else ""
     if pulumi_note:
         out += f"\n\nnote: {pulumi_note}"
+    out += "".join(f"\nfailed: {r['topics']} topics, RTT {r['rtt_ms']:g} ms: {r['error']}" for r in failed)
     return out + "\n"
 
 
@@ -529,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"failed: {failure}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    return 1 if failed else 0
+    return 1 if failed or any("error" in r for r in rows) else 0
 
 
 if __name__ == "__main__":
