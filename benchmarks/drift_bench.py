@@ -64,7 +64,7 @@ from components.errors import KaaError  # noqa: E402
 from components.local import LocalPair  # noqa: E402
 from components.local.configs import broker_properties  # noqa: E402
 from components.local.credentials import ADMIN, MECHANISM  # noqa: E402
-from components.local.endpoints import ClusterEndpoints  # noqa: E402
+from components.local.endpoints import load_endpoints  # noqa: E402
 from components.model import Topology  # noqa: E402
 from components.spec import load_topology  # noqa: E402
 from components.topic_configs import MM2_NOT_SYNCED  # noqa: E402
@@ -122,21 +122,22 @@ def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
     Each broker gets a second SASL listener (port + 5) that advertises the delay proxy's port (port + 6): a client
     that bootstraps through the proxy is told to stay on it, while MM2 and the set-up use the direct listener."""
     local = yaml.safe_load((ROOT / "stacks" / "local.yaml").read_text(encoding="utf-8"))
-    overrides = {}
-    for index, (alias, cluster) in enumerate(local["clusters"].items()):
+    for index, cluster in enumerate(local["clusters"].values()):
         kafka = base_port + 1000 * index  # kafka, kafka+1 controller; registry kafka-11 (+1 management); connect -9
         cluster["bootstrap_servers"] = [f"127.0.0.1:{kafka}"]
         cluster["schema_registry"] = f"http://127.0.0.1:{kafka - 11}/apis/ccompat/v7"
         cluster["connect"] = f"http://127.0.0.1:{kafka - 9}"
-        generated = broker_properties(load_endpoints_from(local, alias), workdir)
-        overrides[alias] = {
+    stack = workdir / "local.yaml"
+    stack.write_text(yaml.safe_dump({"clusters": local["clusters"]}, sort_keys=False), encoding="utf-8")
+    overrides = {}
+    for endpoints in load_endpoints(stack):
+        generated, kafka = broker_properties(endpoints, workdir), endpoints.kafka_port
+        overrides[endpoints.alias] = {
             "listeners": f"{generated['listeners']},BENCH://127.0.0.1:{kafka + BENCH_LISTENER}",
             "advertised.listeners": f"{generated['advertised.listeners']},BENCH://127.0.0.1:{kafka + KAFKA_PROXY}",
             "listener.security.protocol.map": f"{generated['listener.security.protocol.map']},BENCH:SASL_PLAINTEXT",
             f"listener.name.bench.{MECHANISM.lower()}.sasl.jaas.config": ADMIN.jaas(),
         }
-    stack = workdir / "local.yaml"
-    stack.write_text(yaml.safe_dump({"clusters": local["clusters"]}, sort_keys=False), encoding="utf-8")
     pair = LocalPair(workdir / "pair", stack_file=stack, broker_overrides=overrides)
     try:
         pair.up()
@@ -144,12 +145,6 @@ def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
         pair.down(wipe=True)
         raise
     return pair, stack
-
-
-def load_endpoints_from(local: dict[str, Any], alias: str) -> ClusterEndpoints:
-    cluster = local["clusters"][alias]
-    host, _, port = cluster["bootstrap_servers"][0].rpartition(":")
-    return ClusterEndpoints(alias, host, int(port), cluster["schema_registry"], cluster["connect"])
 
 
 class DelayedAccess:
@@ -181,25 +176,20 @@ class DelayedAccess:
         self.proc.wait(timeout=10)
 
 
-def precreate(topology: Topology, access: PairAccess, chunk: int = 500) -> None:
-    """Topics and ACLs in batches: KRaft refuses one request that makes more than 10000 metadata records
-    (`apply_kafka` sends them all at once, which stops somewhere above 1000 topics)."""
+def precreate(topology: Topology, access: PairAccess) -> None:
+    """Remote topics before MM2 runs: MM2 asks for every new remote topic in one CreateTopics, which KRaft refuses
+    beyond 10000 metadata records ("Unable to perform excessively large batch operation": about 2000 topics here).
+    So they are made here, in batches, the way MM2 makes them (source partitions, the configs it syncs), and MM2
+    finds them in place. Local topics and ACLs come first, with a longer timeout than `apply` uses."""
     sources = {t.name: t for t in topology.topics}
     for alias, state in derive(topology).items():
         admin = KafkaAdmin(access[alias].kafka, alias, timeout=300)
-        for i in range(0, len(state.topics), chunk):
-            admin.create_topics(state.topics[i:i + chunk])
-        # MM2 asks for every new remote topic in one CreateTopics, which KRaft refuses beyond 10000 metadata records
-        # ("Unable to perform excessively large batch operation": about 2000 topics here); so they are made here
-        # the way MM2 makes them (source partitions, the configs it syncs) and MM2 finds them in place.
-        remote = [replace(sources[r.source_topic], name=r.name,
-                          config={k: v for k, v in sources[r.source_topic].config.items() if k not in MM2_NOT_SYNCED})
-                  for r in state.remote_topics if r.source_topic in sources]  # not heartbeats: MM2 makes those
-        for i in range(0, len(remote), chunk):
-            admin.create_topics(remote[i:i + chunk])
-        acls = sorted(set(state.acls) - admin.acls())
-        for i in range(0, len(acls), chunk):
-            admin.create_acls(acls[i:i + chunk])
+        admin.create_topics(state.topics)
+        admin.create_topics([replace(sources[r.source_topic], name=r.name,
+                                     config={k: v for k, v in sources[r.source_topic].config.items()
+                                             if k not in MM2_NOT_SYNCED})
+                             for r in state.remote_topics if r.source_topic in sources])  # not heartbeats
+        admin.create_acls(sorted(set(state.acls) - admin.acls()))
 
 
 def remove(topology: Topology, access: PairAccess) -> None:
@@ -214,11 +204,8 @@ def remove(topology: Topology, access: PairAccess) -> None:
     for alias in topology.aliases:
         admin = KafkaAdmin(access[alias].kafka, alias, timeout=120)
         ours = [n for n in admin.topics() if n.split(".")[-1].startswith(PREFIX)]
-        for i in range(0, len(ours), 1000):
-            admin.delete_topics(ours[i:i + 1000])
-        acls = [a for a in admin.acls() if a.principal in principals]
-        for i in range(0, len(acls), 1000):
-            admin.delete_acls(acls[i:i + 1000])
+        admin.delete_topics(ours)
+        admin.delete_acls([a for a in admin.acls() if a.principal in principals])
         registry = RegistryClient(access[alias].schema_registry)
         for subject in sorted(all_subjects(JsonReader(access[alias].schema_registry, 30))):
             if subject.startswith(PREFIX):

@@ -51,7 +51,7 @@ from typing import Any
 import requests
 import yaml
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
-from confluent_kafka.admin import NewTopic, OffsetSpec, ScramMechanism, UserScramCredentialDeletion
+from confluent_kafka.admin import NewTopic, ScramMechanism, UserScramCredentialDeletion
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -61,7 +61,8 @@ from components import naming  # noqa: E402
 from components.access import PairAccess  # noqa: E402
 from components.apply import apply_kafka, apply_topology  # noqa: E402
 from components.clients.connect import ConnectClient  # noqa: E402
-from components.clients.kafka_admin import KafkaAdmin  # noqa: E402
+from components.clients.kafka_admin import KafkaAdmin, KafkaAdminError  # noqa: E402
+from components.clients.kafka_groups import end_offsets  # noqa: E402
 from components.local import LocalPair  # noqa: E402
 from components.mm2 import all_connectors, jaas_config, resolve_jaas  # noqa: E402
 from components.model import Topology  # noqa: E402
@@ -285,11 +286,9 @@ def eventually(check: Callable[[], Any], timeout: float, what: str, interval: fl
 
 def high_watermarks(admin: KafkaAdmin, topic: str, partitions: int) -> int:
     """The sum of the topic's end offsets (0 while it does not exist yet)."""
-    request = {TopicPartition(topic, p): OffsetSpec.latest() for p in range(partitions)}  # type: ignore[no-untyped-call]
     try:
-        futures = admin.admin.list_offsets(request, request_timeout=15)
-        return sum(f.result().offset for f in futures.values())
-    except KafkaException:
+        return sum(end_offsets(admin, {topic: partitions}).values())
+    except KafkaAdminError:
         return 0
 
 

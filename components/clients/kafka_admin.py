@@ -1,5 +1,5 @@
 """Kafka admin operations the toolkit needs outside Pulumi (apply, drift, tests), batched: one metadata call,
-one DescribeConfigs for many topics, one DescribeAcls per cluster."""
+one DescribeConfigs for many topics, one DescribeAcls per cluster; creations and deletions 500 to a request."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,6 +49,13 @@ class LiveTopic:
     name: str
     partitions: int
     replication_factor: int
+
+
+BATCH = 500  # items per create/delete request: KRaft refuses one request that makes over 10000 metadata records
+
+
+def _batches(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    return (items[i:i + BATCH] for i in range(0, len(items), BATCH))
 
 
 def _wait(futures: Mapping[Any, Future[Any]], what: str, ignore: tuple[str, ...] = ()) -> dict[Any, Any]:
@@ -101,8 +108,8 @@ class KafkaAdmin:
 
     def create_topics(self, topics: Sequence[Topic]) -> None:
         new = [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in topics]
-        if new:
-            _wait(self.admin.create_topics(new, request_timeout=self.timeout), "create topic",
+        for batch in _batches(new):
+            _wait(self.admin.create_topics(list(batch), request_timeout=self.timeout), "create topic",
                   ignore=("TOPIC_ALREADY_EXISTS",))
 
     def set_topic_configs(self, changes: Mapping[str, Mapping[str, str | None]]) -> None:
@@ -124,8 +131,8 @@ class KafkaAdmin:
                                               request_timeout=self.timeout), "add partitions to")
 
     def delete_topics(self, names: Sequence[str]) -> None:
-        if names:
-            _wait(self.admin.delete_topics(list(names), request_timeout=self.timeout), "delete topic",
+        for batch in _batches(list(names)):
+            _wait(self.admin.delete_topics(list(batch), request_timeout=self.timeout), "delete topic",
                   ignore=("UNKNOWN_TOPIC_OR_PART",))
 
     # --- ACLs ---------------------------------------------------------------------------------------------
@@ -150,8 +157,8 @@ class KafkaAdmin:
 
     def create_acls(self, acls: Iterable[Acl]) -> None:
         bindings = [self._binding(a) for a in acls]
-        if bindings:
-            _wait(self.admin.create_acls(bindings, request_timeout=self.timeout), "create ACL")
+        for batch in _batches(bindings):
+            _wait(self.admin.create_acls(list(batch), request_timeout=self.timeout), "create ACL")
 
     def delete_acls(self, acls: Iterable[Acl]) -> None:
         filters = [
@@ -159,8 +166,8 @@ class KafkaAdmin:
                              a.principal, a.host, AclOperation[a.operation], AclPermissionType[a.permission])
             for a in acls
         ]
-        if filters:
-            _wait(self.admin.delete_acls(filters, request_timeout=self.timeout), "delete ACL")
+        for batch in _batches(filters):
+            _wait(self.admin.delete_acls(list(batch), request_timeout=self.timeout), "delete ACL")
 
     # --- users --------------------------------------------------------------------------------------------
     def upsert_scram_user(self, user: str, password: str, mechanism: str = "SCRAM-SHA-512",
