@@ -15,7 +15,9 @@ also has its remote twin), and then, in one run:
 With `--rtt-ms 0,10` every measurement is repeated through a delay proxy (`benchmarks/latency_proxy.py`, its own
 process) that adds 10 ms to each round trip to the brokers, registries and Connect workers: on loopback a request
 costs the server's and the client's CPU only, while a drift job reaches clusters in other regions. The proxy needs
-the private pair (`--own-pair`, implied), whose brokers have a second listener that advertises the proxy.
+the private pair (`--own-pair`, implied), whose brokers have a second listener that advertises the proxy. The
+private pair's JVMs keep the optimising JIT (C2) as production servers do (the test pair runs C1 only, to start
+fast), and before measuring, each size is warmed up: scans for `--warm-up` seconds and one per-topic pass.
 Everything created is removed afterwards (connectors first, then topics, ACLs and subjects).
 
     .venv/bin/python -m benchmarks drift --own-pair --topics 100,1000,3000 --rtt-ms 0,10
@@ -138,7 +140,7 @@ def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
             "listener.security.protocol.map": f"{generated['listener.security.protocol.map']},BENCH:SASL_PLAINTEXT",
             f"listener.name.bench.{MECHANISM.lower()}.sasl.jaas.config": ADMIN.jaas(),
         }
-    pair = LocalPair(workdir / "pair", stack_file=stack, broker_overrides=overrides)
+    pair = LocalPair(workdir / "pair", stack_file=stack, broker_overrides=overrides, full_jit=True)
     try:
         pair.up()
     except BaseException:
@@ -337,6 +339,17 @@ def settle(topology: Topology, access: PairAccess, timeout: float) -> int:
         time.sleep(3)
 
 
+def warm_up(topology: Topology, access: PairAccess, seconds: float, log: Callable[[str], None]) -> None:
+    """Scans for `seconds` (at least three) and one per-topic pass, so that the servers' JIT has compiled the
+    paths both the scan and the baselines use before anything is timed."""
+    start, scans = time.monotonic(), 0
+    while scans < 3 or time.monotonic() - start < seconds:
+        scan(topology, access, SCOPE, timeout=60)
+        scans += 1
+    per_topic_baseline(topology, access)
+    log(f"warmed up: {scans} scans and a per-topic pass in {time.monotonic() - start:.0f}s")
+
+
 def measure(topology: Topology, access: PairAccess, repeat: int, label: str,
             log: Callable[[str], None]) -> dict[str, Any]:
     """The scan (all parts and Kafka only) and both baselines, through `access`."""
@@ -365,8 +378,8 @@ def measure(topology: Topology, access: PairAccess, repeat: int, label: str,
 
 def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat: int, workdir: Path,
                log: Callable[[str], None], recursion_limit: int = 0,
-               local_stack: Path = ROOT / "stacks" / "local.yaml", rtts: tuple[float, ...] = (0.0,)) \
-        -> list[dict[str, Any]]:
+               local_stack: Path = ROOT / "stacks" / "local.yaml", rtts: tuple[float, ...] = (0.0,),
+               warm_up_s: float = 0.0) -> list[dict[str, Any]]:
     """Apply a `size`-topic topology, then measure it directly (RTT 0) and through the delay proxy per RTT."""
     stack_file = write_stack(workdir / f"bench{size}", size, local_stack)
     topology = load_topology(stack_file, name=stack_file.stem)
@@ -388,6 +401,8 @@ def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat
         common["changes_before_measuring"] = settle(topology, access, timeout=120 + size / 10)
         log(f"{size} topics: applied in {common['apply_s']:.1f}s; scan reports "
             f"{common['changes_before_measuring']} changes")
+        if warm_up_s:
+            warm_up(topology, access, warm_up_s, log)
         for rtt in rtts:
             label = f"{size} topics, RTT {rtt:g} ms"
             try:
@@ -468,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated round-trip times to measure at (default 0: loopback only). Above 0 the "
                         "scan and the baselines go through a delay proxy (benchmarks/latency_proxy.py) that adds that "
                         "RTT to every request, as for clusters in another region; needs --own-pair (implied)")
+    parser.add_argument("--warm-up", type=float, default=60.0, metavar="S",
+                        help="before measuring a size, scan for S seconds (default 60) and read it once per topic, "
+                        "so the servers' JIT is warm for every measurement; 0 skips it")
     parser.add_argument("--pulumi-recursion-limit", type=int, default=0, metavar="N",
                         help="run the Pulumi program with sys.setrecursionlimit(N): its chained schema subjects "
                         "exceed Python's default beyond about a thousand subjects")
@@ -508,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             engine_env = env if size <= args.pulumi_max_topics else None
             try:
                 rows += bench_size(size, access, engine_env, args.repeat, workdir, log, args.pulumi_recursion_limit,
-                                   local_stack, rtts)
+                                   local_stack, rtts, args.warm_up)
             except (KaaError, RuntimeError, KafkaException, OSError) as exc:
                 failed.append(f"{size} topics: {type(exc).__name__}: {exc}")
                 log(f"{size} topics failed, going on with the next size: {failed[-1]}")

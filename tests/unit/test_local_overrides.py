@@ -25,3 +25,15 @@ def test_broker_overrides_reach_only_their_broker(tmp_path: Path) -> None:
     assert k1["listener.security.protocol.map"].endswith("BENCH:SASL_PLAINTEXT")
     assert "BENCH" not in k2["listeners"] and k2["listeners"].startswith("CLIENT://")
     assert k1["authorizer.class.name"] == k2["authorizer.class.name"]  # the rest is generated as before
+
+
+def test_full_jit_keeps_the_optimising_compiler(tmp_path: Path) -> None:
+    from components.local.configs import C1_ONLY
+    from components.local.services import launch_command
+
+    pair = LocalPair(tmp_path, progress=None)
+    for service in pair.services():
+        default = launch_command(service, pair.runtime, "java", pair.log4j2_file)
+        full = launch_command(service, pair.runtime, "java", pair.log4j2_file, full_jit=True)
+        assert C1_ONLY in default and C1_ONLY not in full
+        assert [a for a in default if a != C1_ONLY] == full  # nothing else changes
