@@ -73,6 +73,9 @@ from components.topic_configs import MM2_NOT_SYNCED  # noqa: E402
 
 PREFIX = "bench-"
 MM2_PASSWORD = "bench-mm2-secret"
+# Below Linux's ephemeral range (32768-60999): a port there can be taken by any outgoing connection, as one was
+# when the delay proxy started after a `pulumi up` ("address already in use" on 57098).
+OWN_PAIR_PORT = 25092
 SCOPE = DriftOptions(scope=r"bench-.*")
 SCHEMAS = [  # a few distinct schemas, reused across subjects
     {"type": "record", "name": "Event", "namespace": "bench", "fields": [{"name": "id", "type": "string"}]},
@@ -472,9 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="scan runs per size; the median is shown")
     parser.add_argument("--no-pulumi", action="store_true", help="skip the pulumi preview --refresh column")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE")
-    parser.add_argument("--own-pair", type=int, nargs="?", const=57092, default=0, metavar="PORT",
-                        help="run on a private pair started for the run (K1 Kafka at PORT, default 57092; K2 at "
-                        "PORT+1000) and wiped afterwards, instead of the shared local pair")
+    parser.add_argument("--own-pair", type=int, nargs="?", const=OWN_PAIR_PORT, default=0, metavar="PORT",
+                        help=f"run on a private pair started for the run (K1 Kafka at PORT, default {OWN_PAIR_PORT}; "
+                        "K2 at PORT+1000) and wiped afterwards, instead of the shared local pair")
     parser.add_argument("--pulumi-max-topics", type=int, default=300, metavar="N",
                         help="measure pulumi preview --refresh only up to N topics (default 300): `pulumi up` of the "
                         "1000-topic stack (22k resources, 2000 chained subject registrations) takes over half an hour "
@@ -493,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.topics.split(",") if s.strip()]
     rtts = tuple(float(r) for r in args.rtt_ms.split(",") if r.strip())
     if any(rtts) and not args.own_pair:
-        args.own_pair = 57092  # the delay proxy needs the private pair's second listener
+        args.own_pair = OWN_PAIR_PORT  # the delay proxy needs the private pair's second listener
 
     def log(message: str) -> None:
         print(f"[drift-bench] {message}", file=sys.stderr, flush=True)
