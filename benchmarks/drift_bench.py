@@ -73,6 +73,9 @@ from components.topic_configs import MM2_NOT_SYNCED  # noqa: E402
 
 PREFIX = "bench-"
 MM2_PASSWORD = "bench-mm2-secret"
+# 3000 topics (6000 with their remote twins) and 27,000 ACLs hold about 430 MB live on a broker: the pair's
+# default 512 MB heap ran out during a 3000-topic run, so the private pair's brokers get more.
+HEAPS = {"kafka": "1536m"}
 # Below Linux's ephemeral range (32768-60999): a port there can be taken by any outgoing connection, as one was
 # when the delay proxy started after a `pulumi up` ("address already in use" on 57098).
 OWN_PAIR_PORT = 25092
@@ -143,7 +146,7 @@ def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
             "listener.security.protocol.map": f"{generated['listener.security.protocol.map']},BENCH:SASL_PLAINTEXT",
             f"listener.name.bench.{MECHANISM.lower()}.sasl.jaas.config": ADMIN.jaas(),
         }
-    pair = LocalPair(workdir / "pair", stack_file=stack, broker_overrides=overrides, full_jit=True)
+    pair = LocalPair(workdir / "pair", stack_file=stack, broker_overrides=overrides, full_jit=True, heaps=HEAPS)
     try:
         pair.up()
     except BaseException:
@@ -424,9 +427,15 @@ def bench_size(size: int, access: PairAccess, env: dict[str, str] | None, repeat
                 log(f"{label} failed: {exc}")
                 row = {"error": f"{type(exc).__name__}: {exc}"}
             rows.append({**common, "rtt_ms": rtt, **row})
+    except BaseException as exc:
+        log(f"{size} topics failed: {type(exc).__name__}: {exc}")  # before a failing clean-up can hide it
+        raise
     finally:
         log(f"{size} topics: cleaning up")
-        remove(topology, access)
+        try:
+            remove(topology, access)
+        except (KaaError, KafkaException) as exc:
+            log(f"{size} topics: clean-up failed: {exc}")
         if pulumi is not None:
             pulumi.forget()
     return rows
@@ -538,6 +547,11 @@ def main(argv: list[str] | None = None) -> int:
                     "`pulumi up` of a larger stack takes too long here")
     finally:
         if own is not None:
+            if failed or any("error" in r for r in rows):  # keep what the services logged about it
+                kept = Path(tempfile.mkdtemp(prefix="kaa-drift-bench-logs-"))
+                for log_file in (workdir / "pair").glob("*/*/*.log*"):
+                    shutil.copy(log_file, kept / f"{log_file.parent.parent.name}-{log_file.name}")
+                log(f"the private pair's logs are kept in {kept}")
             log("stopping and wiping the private pair")
             own.down(wipe=True)
         shutil.rmtree(workdir, ignore_errors=True)

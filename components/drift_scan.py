@@ -233,10 +233,11 @@ PARTS = ("kafka", "registry", "connect")
 
 
 def collect(topology: Topology, access: PairAccess, lag: bool = False, timeout: float = 15.0,
-            parts: tuple[str, ...] = PARTS) -> tuple[dict[str, ClusterSnapshot], list[Unreachable], dict[str, float]]:
+            parts: tuple[str, ...] = PARTS, states: dict[str, ClusterState] | None = None) \
+        -> tuple[dict[str, ClusterSnapshot], list[Unreachable], dict[str, float]]:
     """Read the six parts (or those of `parts`) in parallel; return the snapshot per alias, what could not be
     read, and timings. A part left out is None in the snapshot, so its comparisons are skipped."""
-    states = derive(topology)
+    states = states or derive(topology)
     jobs: dict[tuple[str, str], tuple[str, Callable[[], Any]]] = {}
     for alias in topology.aliases:
         side = access[alias]
@@ -290,10 +291,10 @@ def scan(topology: Topology, access: PairAccess, options: DriftOptions | None = 
     """Collect both sides and compare them with the topology: the whole `kaa drift`."""
     options = options or DriftOptions()
     start = time.perf_counter()
-    snapshot, unreachable, timings = collect(topology, access, lag=lag or options.max_lag is not None,
-                                             timeout=timeout, parts=parts)
-    timings["collect"] = time.perf_counter() - start
     states = derive(topology)
+    snapshot, unreachable, timings = collect(topology, access, lag=lag or options.max_lag is not None,
+                                             timeout=timeout, parts=parts, states=states)
+    timings["collect"] = time.perf_counter() - start
     changes = compare(topology, snapshot, options, states)
     lags = flow_lags(topology, snapshot, states) if lag else None
     timings["total"] = time.perf_counter() - start

@@ -76,11 +76,13 @@ class LocalPair:
         progress: TextIO | None = sys.stderr,
         broker_overrides: Mapping[str, Mapping[str, str]] | None = None,
         full_jit: bool = False,
+        heaps: Mapping[str, str] | None = None,
     ):
         """`broker_overrides` (alias -> properties) are added to or replace that broker's generated properties,
         e.g. an extra listener for a benchmark; they are written at each `up` of a broker that is not running.
         `full_jit` runs the JVMs with the optimising compiler, as production servers do (for benchmarks: the
-        default, C1 only, starts faster and suits tests)."""
+        default, C1 only, starts faster and suits tests). `heaps` (service name -> -Xmx value, e.g.
+        {"kafka": "1g"}) replaces the default maximum heaps, for pairs holding thousands of topics."""
         self.state_dir = Path(state_dir) if state_dir else default_state_dir()
         self.clusters: tuple[ClusterEndpoints, ...] = load_endpoints(stack_file)
         self.runtime = runtime or load_runtime()
@@ -89,6 +91,7 @@ class LocalPair:
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self.broker_overrides = {alias: dict(props) for alias, props in (broker_overrides or {}).items()}
         self.full_jit = full_jit
+        self.heaps = dict(heaps or {})
 
     # ---- what the pair is made of -------------------------------------------------------------------------
 
@@ -202,7 +205,8 @@ class LocalPair:
         return service, proc, log
 
     def _start(self, service: Service, java: str) -> int:
-        command = launch_command(service, self.runtime, java, self.log4j2_file, self.full_jit)
+        command = launch_command(service, self.runtime, java, self.log4j2_file, self.full_jit,
+                                 self.heaps.get(service.name))
         proc = start_detached(command, service.directory, service.log_file)
         self._children[service.key] = proc
         write_pid(service.pid_file, proc.pid)

@@ -77,27 +77,27 @@ class Service:
         return probes.registry_ready(self.cluster.registry_url)
 
 
-def _jvm(java: str, service: Service, log4j2_file: Path, full_jit: bool) -> list[str]:
+def _jvm(java: str, service: Service, log4j2_file: Path, full_jit: bool, heap: str | None) -> list[str]:
     return [
         java,
-        f"-Xmx{configs.HEAP[service.name]}",
+        f"-Xmx{heap or configs.HEAP[service.name]}",
         *(flag for flag in configs.JVM_COMMON if not (full_jit and flag == configs.C1_ONLY)),
         f"-Dlog4j2.configurationFile={log4j2_file}",
         marker_arg(service.marker),
     ]
 
 
-def launch_command(service: Service, runtime: Runtime, java: str, log4j2_file: Path, full_jit: bool = False) \
-        -> list[str]:
+def launch_command(service: Service, runtime: Runtime, java: str, log4j2_file: Path, full_jit: bool = False,
+                   heap: str | None = None) -> list[str]:
     """The full command line; every setting that matters is in it or in the service's generated config file.
     `full_jit` keeps the JVM's optimising compiler (C2), as a production server runs: slower to start, faster
-    once warm."""
+    once warm. `heap` replaces the service's default maximum heap (`configs.HEAP`)."""
     if service.name == "kafka":
-        return [*_jvm(java, service, log4j2_file, full_jit), "-cp", runtime.kafka_classpath, KAFKA_MAIN,
+        return [*_jvm(java, service, log4j2_file, full_jit, heap), "-cp", runtime.kafka_classpath, KAFKA_MAIN,
                 str(service.config_file)]
     if service.name == "connect":
         return [
-            *_jvm(java, service, log4j2_file, full_jit),
+            *_jvm(java, service, log4j2_file, full_jit, heap),
             "-cp",
             runtime.kafka_classpath,
             CONNECT_MAIN,
@@ -107,7 +107,7 @@ def launch_command(service: Service, runtime: Runtime, java: str, log4j2_file: P
         service.cluster, service.data_dir / "registry", service.directory / "tmp"
     )
     return [
-        *_jvm(java, service, log4j2_file, full_jit),
+        *_jvm(java, service, log4j2_file, full_jit, heap),
         *(f"-D{key}={value}" for key, value in props.items()),
         "-jar",
         str(runtime.apicurio_jar),

@@ -37,3 +37,14 @@ def test_full_jit_keeps_the_optimising_compiler(tmp_path: Path) -> None:
         full = launch_command(service, pair.runtime, "java", pair.log4j2_file, full_jit=True)
         assert C1_ONLY in default and C1_ONLY not in full
         assert [a for a in default if a != C1_ONLY] == full  # nothing else changes
+
+
+def test_heaps_replace_the_default_maximum_heap_of_their_service(tmp_path: Path) -> None:
+    from components.local.configs import HEAP
+    from components.local.services import launch_command
+
+    pair = LocalPair(tmp_path, progress=None, heaps={"kafka": "1536m"})
+    for service in pair.services():
+        command = launch_command(service, pair.runtime, "java", pair.log4j2_file, heap=pair.heaps.get(service.name))
+        want = "1536m" if service.name == "kafka" else HEAP[service.name]
+        assert [a for a in command if a.startswith("-Xmx")] == [f"-Xmx{want}"]
