@@ -204,9 +204,13 @@ class LocalPair:
             proc = subprocess.Popen(command, cwd=service.directory, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
         return service, proc, log
 
+    def command(self, service: Service, java: str) -> list[str]:
+        """The service's command line with this pair's JIT and heap choices."""
+        return launch_command(service, self.runtime, java, self.log4j2_file, self.full_jit,
+                              self.heaps.get(service.name))
+
     def _start(self, service: Service, java: str) -> int:
-        command = launch_command(service, self.runtime, java, self.log4j2_file, self.full_jit,
-                                 self.heaps.get(service.name))
+        command = self.command(service, java)
         proc = start_detached(command, service.directory, service.log_file)
         self._children[service.key] = proc
         write_pid(service.pid_file, proc.pid)

@@ -29,22 +29,18 @@ def test_broker_overrides_reach_only_their_broker(tmp_path: Path) -> None:
 
 def test_full_jit_keeps_the_optimising_compiler(tmp_path: Path) -> None:
     from components.local.configs import C1_ONLY
-    from components.local.services import launch_command
 
-    pair = LocalPair(tmp_path, progress=None)
-    for service in pair.services():
-        default = launch_command(service, pair.runtime, "java", pair.log4j2_file)
-        full = launch_command(service, pair.runtime, "java", pair.log4j2_file, full_jit=True)
+    default_pair, full_pair = LocalPair(tmp_path, progress=None), LocalPair(tmp_path, progress=None, full_jit=True)
+    for service in default_pair.services():
+        default, full = default_pair.command(service, "java"), full_pair.command(service, "java")
         assert C1_ONLY in default and C1_ONLY not in full
         assert [a for a in default if a != C1_ONLY] == full  # nothing else changes
 
 
 def test_heaps_replace_the_default_maximum_heap_of_their_service(tmp_path: Path) -> None:
     from components.local.configs import HEAP
-    from components.local.services import launch_command
 
     pair = LocalPair(tmp_path, progress=None, heaps={"kafka": "1536m"})
     for service in pair.services():
-        command = launch_command(service, pair.runtime, "java", pair.log4j2_file, heap=pair.heaps.get(service.name))
         want = "1536m" if service.name == "kafka" else HEAP[service.name]
-        assert [a for a in command if a.startswith("-Xmx")] == [f"-Xmx{want}"]
+        assert [a for a in pair.command(service, "java") if a.startswith("-Xmx")] == [f"-Xmx{want}"]
