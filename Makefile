@@ -14,7 +14,7 @@ down:             ## stop the local pair (keeps data; `scripts/kaa local down --
 	$(KAA) local down
 
 lint: setup
-	.venv/bin/ruff check components tests scripts/kaa __main__.py policy benchmarks
+	.venv/bin/ruff check components kaa tests scripts/kaa __main__.py policy benchmarks
 	.venv/bin/mypy
 
 unit: setup

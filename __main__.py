@@ -1,9 +1,9 @@
 """The Pulumi program: load this stack's topology and build the active-active pair."""
 import pulumi
 
-from components.credentials import from_config
-from components.pair import ActiveActivePair, ActiveActivePairArgs
-from components.pulumi_program import stack_topology
+from components.active_pair import ActiveActivePair, ActiveActivePairArgs
+from components.pulumi_credentials import from_config
+from components.stack_program import stack_topology
 
 topology = stack_topology(pulumi.get_stack(), pulumi.Config())
 pair = ActiveActivePair(

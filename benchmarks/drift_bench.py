@@ -53,23 +53,23 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components.access import PairAccess  # noqa: E402
-from components.apply import apply_topology  # noqa: E402
-from components.clients.connect import ConnectClient  # noqa: E402
-from components.clients.kafka_admin import KafkaAdmin  # noqa: E402
-from components.clients.registry import RegistryClient  # noqa: E402
-from components.derive import derive  # noqa: E402
-from components.drift import DriftOptions  # noqa: E402
-from components.drift_report import Report  # noqa: E402
-from components.drift_scan import PARTS, JsonReader, all_subjects, scan  # noqa: E402
-from components.errors import KaaError  # noqa: E402
-from components.local import LocalPair  # noqa: E402
-from components.local.configs import broker_properties  # noqa: E402
-from components.local.credentials import ADMIN, MECHANISM  # noqa: E402
-from components.local.endpoints import load_endpoints  # noqa: E402
-from components.model import Topology  # noqa: E402
-from components.spec import load_topology  # noqa: E402
-from components.topic_configs import MM2_NOT_SYNCED  # noqa: E402
+from kaa.clients.connect_client import ConnectClient  # noqa: E402
+from kaa.clients.kafka_admin import KafkaAdmin  # noqa: E402
+from kaa.clients.pair_access import PairAccess  # noqa: E402
+from kaa.clients.registry_client import RegistryClient  # noqa: E402
+from kaa.direct_apply import apply_topology  # noqa: E402
+from kaa.drift.drift_compare import DriftOptions  # noqa: E402
+from kaa.drift.drift_report import Report  # noqa: E402
+from kaa.drift.drift_scan import PARTS, JsonReader, all_subjects, scan  # noqa: E402
+from kaa.errors import KaaError  # noqa: E402
+from kaa.local import LocalPair  # noqa: E402
+from kaa.local.configs import broker_properties  # noqa: E402
+from kaa.local.endpoints import load_endpoints  # noqa: E402
+from kaa.local.local_users import ADMIN, MECHANISM  # noqa: E402
+from kaa.topology.derive import derive  # noqa: E402
+from kaa.topology.model import Topology  # noqa: E402
+from kaa.topology.spec import load_topology  # noqa: E402
+from kaa.topology.topic_configs import MM2_NOT_SYNCED  # noqa: E402
 
 PREFIX = "bench-"
 MM2_PASSWORD = "bench-mm2-secret"
@@ -270,7 +270,7 @@ def engine() -> dict[str, str] | None:
     check = subprocess.run([str(ROOT / "scripts" / "setup-pulumi.sh"), "--check"], capture_output=True)
     if check.returncode != 0:
         return None
-    from components.engine import engine_env
+    from kaa.pulumi_engine import engine_env
     try:
         return engine_env()
     except KaaError:

@@ -3,9 +3,9 @@
   raw      the broker's own produce throughput on this machine: a confluent-kafka producer (acks=all, idempotent)
            writes N records of S bytes to a local topic on K1, timed from the first send to the last
            acknowledgement. The practical limit: MM2 reads every record and writes it again.
-  toolkit  MM2 with the connector configs the toolkit generates (`components.mm2.flow_connectors` of a bench
+  toolkit  MM2 with the connector configs the toolkit generates (`kaa.mirror.mm2_settings.flow_connectors` of a bench
            topology: topic `rb-toolkit-<run>`, `mirror.name_prefix: rb-mm2`, principal `User:rb-mm2`, the mirror
-           intervals of stacks/local.yaml), applied by `components.apply.apply_topology`.
+           intervals of stacks/local.yaml), applied by `kaa.direct_apply.apply_topology`.
   stock    the same six connectors reduced to the keys MM2 cannot run without here (STOCK_KEYS): connector class,
            both aliases, both clusters' bootstrap servers and SASL settings, `topics`, the ByteArray converters,
            and replication factor 1 for remote topics and the offset-syncs, checkpoints and heartbeats topics
@@ -58,15 +58,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from components import naming  # noqa: E402
-from components.access import PairAccess  # noqa: E402
-from components.apply import apply_kafka, apply_topology  # noqa: E402
-from components.clients.connect import ConnectClient  # noqa: E402
-from components.clients.kafka_admin import KafkaAdmin, KafkaAdminError  # noqa: E402
-from components.clients.kafka_groups import end_offsets  # noqa: E402
-from components.local import LocalPair  # noqa: E402
-from components.mm2 import all_connectors, jaas_config, resolve_jaas  # noqa: E402
-from components.model import Topology  # noqa: E402
-from components.spec import load_topology  # noqa: E402
+from kaa.clients.connect_client import ConnectClient  # noqa: E402
+from kaa.clients.kafka_admin import KafkaAdmin, KafkaAdminError  # noqa: E402
+from kaa.clients.kafka_groups import end_offsets  # noqa: E402
+from kaa.clients.pair_access import PairAccess  # noqa: E402
+from kaa.direct_apply import apply_kafka, apply_topology  # noqa: E402
+from kaa.local import LocalPair  # noqa: E402
+from kaa.mirror.mm2_settings import all_connectors, jaas_config, resolve_jaas  # noqa: E402
+from kaa.topology.model import Topology  # noqa: E402
+from kaa.topology.spec import load_topology  # noqa: E402
 
 PREFIX = "rb-"
 NAME_PREFIX = "rb-mm2"

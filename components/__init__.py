@@ -1,1 +1,2 @@
-"""kafka-active-active: one declarative topology -> an active-active pair of Kafka clusters."""
+"""The Pulumi components of the pair and their dynamic providers: they only wire resources. What they declare
+comes from `kaa.topology` (the pure model and its derivation)."""

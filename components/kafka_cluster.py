@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kafka as kafka
 
-from components import naming
-from components.credentials import ClusterCredentials
-from components.derive import ClusterState
-from components.model import Cluster
+from components.pulumi_credentials import ClusterCredentials
+from kaa.topology import naming
+from kaa.topology.derive import ClusterState
+from kaa.topology.model import Cluster
 
 PULUMI_MECHANISMS = {"PLAIN": "plain", "SCRAM-SHA-256": "scram-sha256", "SCRAM-SHA-512": "scram-sha512"}
 PULUMI_OPERATIONS = {

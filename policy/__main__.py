@@ -6,7 +6,7 @@ The engine starts this folder with the project's virtualenv (PulumiPolicy.yaml);
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: `components` and `policy`
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: `components`, `kaa` and `policy`
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import naming
+from kaa.topology import naming
 from policy.context import PolicyContext
 from policy.resources import (
     PROVIDER,

@@ -75,8 +75,8 @@ def stack_file(info: StackInfo) -> Path:
 
 def context_for(info: StackInfo) -> PolicyContext:
     """The context from the stack's topology, falling back to its name when the topology cannot be loaded."""
-    from components.errors import KaaError
-    from components.spec import load_topology
+    from kaa.errors import KaaError
+    from kaa.topology.spec import load_topology
 
     try:
         topology = load_topology(stack_file(info), name=info.stack)

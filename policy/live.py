@@ -115,8 +115,8 @@ def count_records(provider: ProviderRes | None, topic: str) -> int:
 
 def registry_accepts(subject: SubjectRes, res: Res | None, schema: dict[str, Any]) -> bool:
     """Would the subject's registry accept this new version (its compatibility check against the latest)?"""
-    from components.clients.registry import RegistryClient
-    from components.errors import KaaError
+    from kaa.clients.registry_client import RegistryClient
+    from kaa.errors import KaaError
 
     auth = (res.props.get("auth") if res else None) or None
     credentials = (str(auth["username"]), str(auth["password"])) if isinstance(auth, Mapping) else None

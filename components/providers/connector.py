@@ -9,7 +9,7 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from components.clients.connect import ConnectClient
+from kaa.clients.connect_client import ConnectClient
 
 SERVER_SET_KEYS = ("name",)
 

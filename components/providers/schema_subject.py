@@ -10,8 +10,8 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from components.clients.registry import RegistryClient
-from components.schema_sync import check_parity, live_subject, preflight, sync_subject
+from kaa.clients.registry_client import RegistryClient
+from kaa.schemas.schema_sync import check_parity, live_subject, preflight, sync_subject
 
 
 def _client(props: dict[str, Any], url: str | None = None) -> RegistryClient:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.engine import engine_env
-from components.errors import KaaError
+from kaa.errors import KaaError
+from kaa.pulumi_engine import engine_env
 from tests.integration.conftest import local_pair  # noqa: F401  (the same session pair)
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from components.engine import ROOT
+from kaa.pulumi_engine import ROOT
 
 PASSPHRASE = "kaa-e2e-only"
 ACL_VISIBILITY = "was not visible in Kafka after"
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "stacks", ".venv")
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "kaa", "stacks", ".venv")
 CREDENTIALS = {"adminUsername": "admin", "adminPassword": "admin-secret", "mm2Password": "e2e-mm2-secret"}
 
 

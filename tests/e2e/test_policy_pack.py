@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.engine import ROOT
-from components.local import LocalPair
+from kaa.local import LocalPair
+from kaa.pulumi_engine import ROOT
 from tests.e2e.pulumi_stack import CREDENTIALS, PulumiStack
 from tests.integration.kafka_helpers import produce
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from components.access import PairAccess
-from components.clients.connect import ConnectClient
-from components.clients.kafka_admin import KafkaAdmin
-from components.clients.registry import RegistryClient
-from components.derive import derive
-from components.local import LocalPair
-from components.model import Topology
-from components.spec import load_topology
+from kaa.clients.connect_client import ConnectClient
+from kaa.clients.kafka_admin import KafkaAdmin
+from kaa.clients.pair_access import PairAccess
+from kaa.clients.registry_client import RegistryClient
+from kaa.local import LocalPair
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 from tests.e2e.pulumi_stack import CREDENTIALS, PulumiStack, changed_resources
 from tests.integration.kafka_helpers import consume, eventually, produce, topic_names
 

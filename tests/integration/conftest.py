@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components.clients.registry import RegistryClient  # noqa: E402
-from components.errors import LocalPairError  # noqa: E402
-from components.local import LocalPair  # noqa: E402
-from components.schema_sync import align_id_counters  # noqa: E402
+from kaa.clients.registry_client import RegistryClient  # noqa: E402
+from kaa.errors import LocalPairError  # noqa: E402
+from kaa.local import LocalPair  # noqa: E402
+from kaa.schemas.schema_sync import align_id_counters  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

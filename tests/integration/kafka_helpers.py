@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 
-from components.clients.kafka_admin import KafkaAdmin
+from kaa.clients.kafka_admin import KafkaAdmin
 
 T = TypeVar("T")
 

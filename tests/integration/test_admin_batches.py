@@ -2,9 +2,9 @@
 more than 10000 metadata records), and every item reaches the real cluster."""
 from __future__ import annotations
 
-from components.acls import Acl
-from components.clients.kafka_admin import BATCH, KafkaAdmin
-from components.model import Topic
+from kaa.clients.kafka_admin import BATCH, KafkaAdmin
+from kaa.topology.acls import Acl
+from kaa.topology.model import Topic
 from tests.integration.kafka_helpers import eventually
 
 PRINCIPAL = "User:it-batch"

@@ -16,19 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from components.access import ClusterAccess, PairAccess
-from components.acls import Acl
-from components.apply import apply_connectors, apply_kafka, apply_topology
-from components.clients.connect import ConnectClient
-from components.clients.kafka_admin import KafkaAdmin
-from components.clients.registry import RegistryClient
-from components.derive import derive
-from components.drift import DriftOptions, acl_name
-from components.drift_report import RENDERERS, Change, Report
-from components.drift_scan import scan
-from components.local import LocalPair
-from components.model import Topology
-from components.spec import load_topology
+from kaa.clients.connect_client import ConnectClient
+from kaa.clients.kafka_admin import KafkaAdmin
+from kaa.clients.pair_access import ClusterAccess, PairAccess
+from kaa.clients.registry_client import RegistryClient
+from kaa.direct_apply import apply_connectors, apply_kafka, apply_topology
+from kaa.drift.drift_compare import DriftOptions, acl_name
+from kaa.drift.drift_report import RENDERERS, Change, Report
+from kaa.drift.drift_scan import scan
+from kaa.local import LocalPair
+from kaa.topology.acls import Acl
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 from tests.integration import topology_fixture as fx
 from tests.integration.kafka_helpers import eventually, produce
 

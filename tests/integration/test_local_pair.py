@@ -29,10 +29,10 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from components.errors import LocalPairError
-from components.local import LocalPair, configs
-from components.local.endpoints import LOCAL_STACK
-from components.local.process import is_running, port_open, read_pid
+from kaa.errors import LocalPairError
+from kaa.local import LocalPair, configs
+from kaa.local.endpoints import LOCAL_STACK
+from kaa.local.process import is_running, port_open, read_pid
 
 ROOT = Path(__file__).resolve().parents[2]
 KAA = ROOT / "scripts" / "kaa"

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from components.access import PairAccess
-from components.apply import ApplyResult, apply_schemas
-from components.clients.connect import ConnectClient
-from components.clients.kafka_admin import KafkaAdmin
-from components.clients.registry import RegistryClient
-from components.derive import derive
-from components.errors import RegistryError
-from components.local import LocalPair
-from components.model import Topology
-from components.spec import load_topology
+from kaa.clients.connect_client import ConnectClient
+from kaa.clients.kafka_admin import KafkaAdmin
+from kaa.clients.pair_access import PairAccess
+from kaa.clients.registry_client import RegistryClient
+from kaa.direct_apply import ApplyResult, apply_schemas
+from kaa.errors import RegistryError
+from kaa.local import LocalPair
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 from tests.integration import topology_fixture as fx
 from tests.integration.kafka_helpers import as_user, committed, consume, eventually, produce, topic_names
 
@@ -157,7 +157,7 @@ def test_schemas_get_the_same_ids_and_an_out_of_band_registration_is_caught(appl
     newer = '{"type":"record","name":"Later","namespace":"it","fields":[{"name":"y","type":"long"}]}'
     from dataclasses import replace
 
-    from components.model import SchemaVersion, SubjectSpec
+    from kaa.topology.model import SchemaVersion, SubjectSpec
     later = SubjectSpec("it-later-value", (SchemaVersion("later.avsc", "AVRO", newer),), "BACKWARD")
     extra = replace(extra, topics=tuple(replace(t, subjects=(*t.subjects, later)) if t.name == "it-mutable" else t
                                         for t in extra.topics))
@@ -193,7 +193,7 @@ def test_acls_are_enforced_for_consumers_producers_and_mm2(applied, access):
 
 def test_registries_out_of_step_are_aligned_again(applied, topology, access):
     """After a one-sided registration, `align_id_counters` makes the next schema get the same ID on both sides."""
-    from components.schema_sync import align_id_counters
+    from kaa.schemas.schema_sync import align_id_counters
 
     k1, k2 = (RegistryClient(access[a].schema_registry) for a in topology.aliases)
     tag = str(time.monotonic_ns())

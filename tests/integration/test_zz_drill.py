@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from components.drill import run_drill
-from components.local import LocalPair
+from kaa.failover.drill import run_drill
+from kaa.local import LocalPair
 
 
 def test_the_drill_loses_nothing_and_reports_its_figures(local_pair: LocalPair) -> None:

@@ -1,14 +1,14 @@
 """The integration topology applied to the real pair through the toolkit's own clients, and removed again."""
 from __future__ import annotations
 
-from components import naming
-from components.access import PairAccess
-from components.apply import ApplyResult, apply_topology
-from components.clients.connect import ConnectClient
-from components.clients.kafka_admin import KafkaAdmin
-from components.clients.registry import RegistryClient
-from components.derive import derive
-from components.model import Topology
+from kaa.clients.connect_client import ConnectClient
+from kaa.clients.kafka_admin import KafkaAdmin
+from kaa.clients.pair_access import PairAccess
+from kaa.clients.registry_client import RegistryClient
+from kaa.direct_apply import ApplyResult, apply_topology
+from kaa.topology import naming
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
 
 MM2_PASSWORD = "it-mm2-secret"
 APP_USERS = {"it-producer": "it-producer-secret", "it-consumer": "it-consumer-secret"}

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components.model import Topology  # noqa: E402
-from components.spec import load_topology  # noqa: E402
+from kaa.topology.model import Topology  # noqa: E402
+from kaa.topology.spec import load_topology  # noqa: E402
 
 UPDATE_GOLDEN = os.environ.get("KAA_UPDATE_GOLDEN") == "1"
 

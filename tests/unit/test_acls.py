@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import naming
-from components.acls import Acl, application_acls, cluster_acls, mm2_acls
-from components.derive import derive
-from components.model import Topology
+from kaa.topology import naming
+from kaa.topology.acls import Acl, application_acls, cluster_acls, mm2_acls
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
 
 Grant = tuple[str, str, str, str]  # resource type, pattern type, resource name, operation
 LOCAL_TOPICS = ("customers", "orders", "payments", "shipments")

@@ -57,9 +57,9 @@ def pair():
     pulumi.runtime.set_all_config(
         {"kafka-active-active:credentials": json.dumps(SECRETS)}, ["kafka-active-active:credentials"]
     )
-    from components.credentials import from_config
-    from components.pair import ActiveActivePair, ActiveActivePairArgs
-    from components.spec import load_topology
+    from components.active_pair import ActiveActivePair, ActiveActivePairArgs
+    from components.pulumi_credentials import from_config
+    from kaa.topology.spec import load_topology
 
     topology = load_topology(ROOT / "stacks" / "local.yaml")
     component = ActiveActivePair("pair", ActiveActivePairArgs(topology, from_config(pulumi.Config(), topology.aliases)))
@@ -135,7 +135,7 @@ def test_connectors_run_on_the_connect_of_their_target(pair):
 def test_passwords_reach_connectors_and_providers_only_as_secrets(pair):
     _, component, topology = pair
     connector = component.mirror.connectors["mm2-k1-k2-source"]
-    from components.credentials import from_config
+    from components.pulumi_credentials import from_config
 
     creds = from_config(pulumi.Config(), topology.aliases)["K1"]
 

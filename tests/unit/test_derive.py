@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from components import naming
-from components.derive import derive, registration_order
-from components.mm2 import BYTE_ARRAY, CONNECTOR_CLASSES, REPLICATION_POLICY, Connector, flow_connectors
-from components.model import Topology
-from components.spec import load_topology
+from kaa.mirror.mm2_settings import BYTE_ARRAY, CONNECTOR_CLASSES, REPLICATION_POLICY, Connector, flow_connectors
+from kaa.topology import naming
+from kaa.topology.derive import derive, registration_order
+from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 
 LOCAL_TOPICS = {"customers", "orders", "payments", "shipments"}
 KINDS = ("source", "checkpoint", "heartbeat")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from components.diff_render import render_mermaid
-from components.spec import load_topology
-from components.topology_diff import diff_topologies
+from kaa.topodiff.diff_render import render_mermaid
+from kaa.topodiff.topology_diff import diff_topologies
+from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "tests" / "golden" / "diff"

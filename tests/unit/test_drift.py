@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.acls import Acl
-from components.derive import derive
-from components.drift import (
+from kaa.drift.drift_compare import (
     SECRET_MASK,
     ClusterSnapshot,
     ConnectSnapshot,
@@ -23,10 +21,12 @@ from components.drift import (
     flow_lags,
     mask,
 )
-from components.drift_report import KINDS, RENDERERS, Change, FlowLag, Report, Unreachable, scrub
-from components.mm2 import jaas_config, remote_replication_factor, resolve_jaas
-from components.model import Topology
-from components.topic_configs import MM2_NOT_SYNCED
+from kaa.drift.drift_report import KINDS, RENDERERS, Change, FlowLag, Report, Unreachable, scrub
+from kaa.mirror.mm2_settings import jaas_config, remote_replication_factor, resolve_jaas
+from kaa.topology.acls import Acl
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
+from kaa.topology.topic_configs import MM2_NOT_SYNCED
 
 PASSWORD = "very-secret-mm2-password"
 INTERNAL = ("__consumer_offsets", "_schemas", "connect-configs", "mm2-connect-offsets-internal")
@@ -393,7 +393,7 @@ def test_every_kind_describes_itself_and_the_renderers_count_by_action(local):
 # --- the command and the workflow --------------------------------------------------------------------------------
 
 def test_kaa_drift_without_credentials_names_the_variables_and_exits_2(monkeypatch, capsys):
-    from components.cli import main
+    from kaa.cli import main
 
     for alias in ("K1", "K2"):
         for what in ("USERNAME", "PASSWORD"):

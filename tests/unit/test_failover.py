@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from components.cli import build_parser
-from components.cli.failover import _time, render_move, render_status
-from components.failover_plan import (
+from kaa.cli import build_parser
+from kaa.cli.cmd_failover import _time, render_move, render_status
+from kaa.failover.failover_plan import (
     BY_TIME,
     CHECKPOINT,
     COMMITTED,
@@ -28,7 +28,7 @@ from components.failover_plan import (
     seek_forward,
     subscription,
 )
-from components.mm2_records import (
+from kaa.mirror.mm2_records import (
     Checkpoint,
     Heartbeat,
     RecordFormatError,
@@ -245,7 +245,7 @@ def test_renderings_name_positions_settings_and_reasons():
 
 
 def test_the_drill_summary_names_each_figure():
-    from components.cli.drill import render
+    from kaa.cli.cmd_drill import render
     text = render({"lost": 0, "duplicates": 595, "rpo_records": 1, "rto_seconds": 2.28,
                    "acknowledged": {"K1": 623, "K2": 2823}, "duplicates_at_failover": 411,
                    "duplicates_at_failback": 184, "failback_reread_without_seek": 15, "lost_in_k1_log": 0,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components.local import LocalPair
+from kaa.local import LocalPair
 
 
 def read_properties(path: Path) -> dict[str, str]:
@@ -28,7 +28,7 @@ def test_broker_overrides_reach_only_their_broker(tmp_path: Path) -> None:
 
 
 def test_full_jit_keeps_the_optimising_compiler(tmp_path: Path) -> None:
-    from components.local.configs import C1_ONLY
+    from kaa.local.configs import C1_ONLY
 
     default_pair, full_pair = LocalPair(tmp_path, progress=None), LocalPair(tmp_path, progress=None, full_jit=True)
     for service in default_pair.services():
@@ -38,7 +38,7 @@ def test_full_jit_keeps_the_optimising_compiler(tmp_path: Path) -> None:
 
 
 def test_heaps_replace_the_default_maximum_heap_of_their_service(tmp_path: Path) -> None:
-    from components.local.configs import HEAP
+    from kaa.local.configs import HEAP
 
     pair = LocalPair(tmp_path, progress=None, heaps={"kafka": "1536m"})
     for service in pair.services():

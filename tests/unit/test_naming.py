@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import naming
+from kaa.topology import naming
 
 ALIASES = ("K1", "K2")
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from components.derive import derive
 from components.kafka_cluster import PULUMI_MECHANISMS, PULUMI_OPERATIONS, slug
-from components.mm2 import jaas_config, resolve_jaas
-from components.model import Topology
+from kaa.mirror.mm2_settings import jaas_config, resolve_jaas
+from kaa.topology.derive import derive
+from kaa.topology.model import Topology
 from policy import checks
 from policy.checks import CheckArgs
 from policy.context import PolicyContext, StackInfo, context_for, environment_of_stack_name

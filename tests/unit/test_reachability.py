@@ -7,9 +7,9 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from components.model import Cluster
-from components.reachability import unreachable_parts
-from components.spec import load_topology
+from kaa.clients.reachability import unreachable_parts
+from kaa.topology.model import Cluster
+from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-import components.drift_scan as drift_scan
-from components.drift_scan import JsonReader
-from components.errors import UnreachableError
+import kaa.drift.drift_scan as drift_scan
+from kaa.drift.drift_scan import JsonReader
+from kaa.errors import UnreachableError
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.mm2 import REPLICATION_POLICY
-from components.model import Topology
-from components.render_mm2 import SECRETS_FILE, render_connect, render_properties, render_strimzi
+from kaa.mirror.mm2_render import SECRETS_FILE, render_connect, render_properties, render_strimzi
+from kaa.mirror.mm2_settings import REPLICATION_POLICY
+from kaa.topology.model import Topology
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = ROOT / "tests" / "golden" / "render"

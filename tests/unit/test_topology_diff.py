@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
-from components.cli import main
-from components.diff_render import render_json, render_markdown, render_mermaid, render_text
-from components.model import Security, Topology
-from components.spec import load_topology
-from components.topology_diff import (
+from kaa.cli import main
+from kaa.topodiff.diff_render import render_json, render_markdown, render_mermaid, render_text
+from kaa.topodiff.topology_diff import (
     ADD,
     CHANGE,
     HIDDEN,
@@ -30,6 +28,8 @@ from components.topology_diff import (
     avro_read_problems,
     diff_topologies,
 )
+from kaa.topology.model import Security, Topology
+from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "tests" / "golden" / "diff"

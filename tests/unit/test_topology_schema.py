@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 import yaml
 
-from components import spec
-from components.model import COMPATIBILITY_LEVELS
-from components.topic_configs import TOPIC_CONFIGS
+from kaa.topology import spec
+from kaa.topology.model import COMPATIBILITY_LEVELS
+from kaa.topology.topic_configs import TOPIC_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "stacks" / "topology.schema.json"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import SpecError
-from components.spec import load_topology
+from kaa.errors import SpecError
+from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 KAA = ROOT / "scripts" / "kaa"

@@ -52,7 +52,7 @@ def preview() -> dict[str, Any]:
 
 def test_preview_runs_on_pull_requests_touching_the_topology() -> None:
     paths = preview()["on"]["pull_request"]["paths"]
-    assert set(paths) == {"stacks/**", "components/**", "policy/**"}
+    assert set(paths) == {"stacks/**", "components/**", "kaa/**", "policy/**"}
 
 
 def test_preview_runs_each_stack_with_full_history() -> None:

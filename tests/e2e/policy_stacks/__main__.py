@@ -14,10 +14,10 @@ from pathlib import Path
 import pulumi
 import pulumi_kafka as kafka
 
-from components.credentials import from_config  # the toolkit, through PYTHONPATH (the tests run a copy of this)
-from components.model import Topic, Topology
-from components.pair import ActiveActivePair, ActiveActivePairArgs
-from components.spec import load_topology
+from components.active_pair import ActiveActivePair, ActiveActivePairArgs
+from components.pulumi_credentials import from_config  # the toolkit, through PYTHONPATH(the tests run a copy of this)
+from kaa.topology.model import Topic, Topology
+from kaa.topology.spec import load_topology
 
 
 def remote_named_topic(topology: Topology) -> Topology:

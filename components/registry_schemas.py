@@ -1,0 +1,70 @@
+"""One registry's subjects, registered one after another in the topology's order.
+
+Registries hand out IDs as a global counter, so parallel registration would make IDs depend on timing. Each
+subject therefore waits for the previous one, and each subject of the second registry waits for the same
+subject of the first and must come out with the same IDs (`expected_ids`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from components.providers.schema_subject import SchemaSubjectProvider
+from kaa.topology.model import SubjectSpec
+
+
+class SchemaSubject(Resource, module="kafka-aa", name="SchemaSubject"):
+    ids: pulumi.Output[list[int]]
+    versions: pulumi.Output[list[int]]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(SchemaSubjectProvider(), name, {"ids": None, "versions": None, **props}, opts)
+
+
+@dataclass
+class RegistrySchemasArgs:
+    label: str
+    url: str
+    subjects: Sequence[SubjectSpec]
+    check_urls: Sequence[str] = ()
+    auth: pulumi.Input[Mapping[str, str]] | None = None
+    peer: RegistrySchemas | None = None
+    peer_label: str = ""
+    after: Sequence[pulumi.Resource] = field(default_factory=list)
+
+
+class RegistrySchemas(pulumi.ComponentResource):
+    def __init__(self, name: str, args: RegistrySchemasArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("kafka-aa:index:RegistrySchemas", name, None, opts)
+        self.subjects: dict[str, SchemaSubject] = {}
+        previous: list[pulumi.Resource] = list(args.after)
+        for spec in args.subjects:
+            depends: list[pulumi.Resource] = list(previous)
+            props: dict[str, Any] = {
+                "label": args.label,
+                "url": args.url,
+                "subject": spec.subject,
+                "schemas": [{"schema": v.text, "schemaType": v.schema_type} for v in spec.versions],
+                "compatibility": spec.compatibility,
+                "check_urls": list(args.check_urls) or [args.url],
+                "auth": args.auth,
+                "expected_ids": None,
+                "peer_label": args.peer_label,
+            }
+            if args.peer is not None:
+                peer_subject = args.peer.subjects[spec.subject]
+                props["expected_ids"] = peer_subject.ids
+                depends.append(peer_subject)
+            resource = SchemaSubject(
+                f"{name}-{spec.subject}",
+                props,
+                pulumi.ResourceOptions(parent=self, depends_on=depends, additional_secret_outputs=["auth"]),
+            )
+            self.subjects[spec.subject] = resource
+            previous = [resource]
+        self.ids = {subject: res.ids for subject, res in self.subjects.items()}
+        self.register_outputs({"ids": self.ids})

@@ -1,0 +1,28 @@
+"""`kaa pulumi ARGS`: run the pinned Pulumi engine with the project's environment."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from kaa.pulumi_engine import ROOT, engine_env, stack_of, with_local_passphrase
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "pulumi",
+        help="run the pinned Pulumi engine (e.g. kaa pulumi preview --stack local)",
+        description="Run the Pulumi CLI built by scripts/setup-pulumi.sh with the project's environment: its "
+        "PATH (CLI, Python host, dynamic-provider shim, kafka plugin), a file state backend under "
+        "~/.cache/kafka-active-active/state unless PULUMI_BACKEND_URL is set, no update checks and no plugin "
+        "downloads. The `local` stack gets a fixed local passphrase unless PULUMI_CONFIG_PASSPHRASE is set. "
+        "Users with their own Pulumi can run `pulumi` directly.",
+        epilog="Exit code: the one of pulumi.",
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for pulumi")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    env = with_local_passphrase(engine_env(), stack_of(args.args))
+    os.chdir(ROOT)
+    os.execvpe("pulumi", ["pulumi", *args.args], env)

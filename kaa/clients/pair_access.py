@@ -1,0 +1,59 @@
+"""How the toolkit reaches a pair outside Pulumi: admin client settings, registry and Connect URLs, the MM2
+password. Built from `kaa local status --json` for the local pair, or from environment variables."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kaa.topology.model import Topology
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    kafka: Mapping[str, str]  # librdkafka-style admin settings (bootstrap.servers, security.protocol, sasl.*)
+    schema_registry: str
+    connect: str
+    mm2_password: str = ""
+
+    def redacted(self) -> dict[str, Any]:
+        return {
+            "kafka": {k: ("***" if "password" in k else v) for k, v in self.kafka.items()},
+            "schema_registry": self.schema_registry,
+            "connect": self.connect,
+        }
+
+
+@dataclass(frozen=True)
+class PairAccess:
+    clusters: Mapping[str, ClusterAccess] = field(default_factory=dict)
+
+    def __getitem__(self, alias: str) -> ClusterAccess:
+        return self.clusters[alias]
+
+    @classmethod
+    def from_status(cls, status: Mapping[str, Any], mm2_passwords: Mapping[str, str]) -> PairAccess:
+        """From the `kaa local status --json` document."""
+        return cls({
+            alias: ClusterAccess(dict(entry["kafka"]), entry["schema_registry"], entry["connect"],
+                                 mm2_passwords.get(alias, ""))
+            for alias, entry in status["clusters"].items()
+        })
+
+    @classmethod
+    def from_env(cls, topology: Topology) -> PairAccess:
+        """From KAA_<ALIAS>_ADMIN_USERNAME / _ADMIN_PASSWORD / _MM2_PASSWORD and the stack's endpoints."""
+        out = {}
+        for cluster in topology.clusters:
+            prefix = f"KAA_{cluster.alias.upper()}_"
+            kafka = {"bootstrap.servers": cluster.bootstrap, "security.protocol": cluster.security.protocol}
+            if cluster.security.uses_sasl:
+                kafka["sasl.mechanism"] = cluster.security.sasl_mechanism or "SCRAM-SHA-512"
+                kafka["sasl.username"] = os.environ.get(prefix + "ADMIN_USERNAME", "")
+                kafka["sasl.password"] = os.environ.get(prefix + "ADMIN_PASSWORD", "")
+            if cluster.security.ssl_truststore:
+                kafka["ssl.ca.location"] = cluster.security.ssl_truststore
+            out[cluster.alias] = ClusterAccess(kafka, cluster.schema_registry, cluster.connect,
+                                               os.environ.get(prefix + "MM2_PASSWORD", ""))
+        return cls(out)

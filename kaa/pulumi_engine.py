@@ -1,0 +1,63 @@
+"""The pinned Pulumi engine (CLI, Python language host, dynamic-provider shim, kafka plugin) and the
+environment it runs in. `scripts/setup-pulumi.sh` builds or finds it; `scripts/pulumi-env.sh` is the one
+definition of its environment (PATH, file backend, no update checks, no plugin downloads)."""
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from kaa.errors import KaaError
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_STACK = "local"
+# The local stack's secrets are the local pair's defaults; its passphrase only guards a local file backend.
+LOCAL_PASSPHRASE = "kaa-local-only"
+
+
+class EngineError(KaaError):
+    """The Pulumi engine could not be set up or failed to run."""
+
+
+def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment `pulumi` runs in: scripts/pulumi-env.sh applied to `base` (default: os.environ)."""
+    base = dict(os.environ if base is None else base)
+    setup = subprocess.run([str(ROOT / "scripts" / "setup-pulumi.sh")], env=base, capture_output=True, text=True)
+    if setup.returncode != 0:
+        raise EngineError("could not set up the Pulumi engine (scripts/setup-pulumi.sh):\n" + setup.stderr[-3000:])
+    dump = subprocess.run(
+        ["bash", "-c", f'source "{ROOT}/scripts/pulumi-env.sh" >/dev/null && env -0'],
+        env=base, capture_output=True, check=True,
+    )
+    env = dict(item.split("=", 1) for item in dump.stdout.decode().split("\0") if "=" in item)
+    venv_bin = str(ROOT / ".venv" / "bin")
+    env["PATH"] = f"{env['PATH']}:{venv_bin}"
+    return env
+
+
+def stack_of(args: Sequence[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg in ("-s", "--stack") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--stack="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def with_local_passphrase(env: dict[str, str], stack: str | None) -> dict[str, str]:
+    """The local stack gets a fixed passphrase unless the user set one; other stacks never do."""
+    if stack == LOCAL_STACK and not env.get("PULUMI_CONFIG_PASSPHRASE") and not env.get(
+            "PULUMI_CONFIG_PASSPHRASE_FILE"):
+        return {**env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
+    return env
+
+
+def run_pulumi(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT,
+               capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = with_local_passphrase(env or engine_env(), stack_of(args))
+    result = subprocess.run(["pulumi", *args], cwd=cwd, env=env, text=True, capture_output=capture)
+    if check and result.returncode != 0:
+        detail = (result.stderr or result.stdout or "")[-3000:] if capture else ""
+        raise EngineError(f"pulumi {' '.join(args)} failed with exit code {result.returncode}\n{detail}".rstrip())
+    return result

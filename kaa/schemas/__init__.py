@@ -1,0 +1,1 @@
+"""Schemas in the two registries: ordered registration with ID parity, and the Confluent wire format."""
