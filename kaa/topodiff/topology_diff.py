@@ -12,22 +12,27 @@ is a delete plus an add: Kafka cannot rename topics), fewer partitions, another 
 retention or another cleanup policy, a schema version rewritten in place or incompatible with the versions
 before it, compatibility switched to NONE, a topic that stops being mirrored, a source connector renamed.
 
-Schema compatibility is checked here for Avro only, with the Avro spec's schema resolution (reader vs writer):
-record fields matched by name or alias, a reader field missing from the writer needs a default, primitive
-promotions (int->long->float->double, string<->bytes), unions branch by branch, enum symbols (or the enum's
-default), fixed sizes, array items, map values and named types' names. BACKWARD reads the previous version with
-the new one, FORWARD the new with the previous, FULL both; *_TRANSITIVE against every earlier version. JSON
-Schema and Protobuf versions are left to the registries' own check at apply time.
+Schema compatibility is checked here for Avro only, by the `avro` package's reader/writer checker (the one
+Karapace uses; the Avro spec's schema resolution); this module only puts its findings in words, as field paths.
+BACKWARD reads the previous version with the new one, FORWARD the new with the previous, FULL both;
+*_TRANSITIVE against every earlier version. JSON Schema and Protobuf versions are left to the registries' own
+check at apply time.
 """
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import fastavro
+import avro.schema
+from avro.compatibility import (
+    ReaderWriterCompatibilityChecker,
+    SchemaCompatibilityType,
+    lookup_writer_field,
+)
+from avro.schema import Schema, UnionSchema
 
 from kaa.mirror.mm2_settings import Connector, all_connectors
 from kaa.topology import naming
@@ -481,121 +486,97 @@ def _compatibility_problem(earlier: tuple[SchemaVersion, ...], new: SchemaVersio
 
 # --- Avro schema resolution (reader vs writer) ------------------------------------------------------------------
 
-PROMOTIONS = {"int": {"long", "float", "double"}, "long": {"float", "double"}, "float": {"double"},
-              "string": {"bytes"}, "bytes": {"string"}}
-NAMED = ("record", "error", "enum", "fixed")
+class _Checker(ReaderWriterCompatibilityChecker):
+    """The `avro` package's checker (the one Karapace uses), with one change: a writer union's branches are
+    checked at the union's own location (the library checks them with none, so a problem inside a union would
+    read as at the top level). `*` in a location marks that step into a writer's branch."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._at: list[list[str]] = []
+
+    def calculate_compatibility(self, reader: Schema, writer: Schema, location: list[str]) -> Any:
+        self._at.append(location)
+        try:
+            return super().calculate_compatibility(reader, writer, location)
+        finally:
+            self._at.pop()
+
+    def get_compatibility(self, reader: Schema, writer: Schema, reference_token: str = "/",
+                          location: list[str] | None = None) -> Any:
+        if location is None and self._at:
+            location, reference_token = self._at[-1], "*"
+        return super().get_compatibility(reader, writer, reference_token, location)
 
 
-def _named_types(schema: Any, into: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(schema, list):
-        for branch in schema:
-            _named_types(branch, into)
-    elif isinstance(schema, dict):
-        if schema.get("type") in NAMED and "name" in schema:
-            into[schema["name"]] = schema
-        for field in schema.get("fields", ()):
-            _named_types(field["type"], into)
-        for key in ("items", "values"):
-            if key in schema:
-                _named_types(schema[key], into)
-        if isinstance(schema.get("type"), (dict, list)):
-            _named_types(schema["type"], into)
-    return into
+def _readable(reader: Schema, writer: Schema) -> bool:
+    result = _Checker().get_compatibility(reader, writer)
+    return bool(result.compatibility is SchemaCompatibilityType.compatible)
 
 
-class _Resolver:
-    """Checks that data written with `writer` can be read with `reader` (Avro spec, "Schema Resolution")."""
+def _type_name(schema: Schema) -> str:
+    return "union" if isinstance(schema, UnionSchema) else str(schema.type)
 
-    def __init__(self, reader: Any, writer: Any, direction: str):
-        self.reader = fastavro.parse_schema(reader, _write_hint=False)
-        self.writer = fastavro.parse_schema(writer, _write_hint=False)
-        self.reader_names = _named_types(self.reader, {})
-        self.writer_names = _named_types(self.writer, {})
-        self.direction = direction
-        self.seen: set[tuple[str, str]] = set()
 
-    def problems(self) -> list[str]:
-        return self.check(self.reader, self.writer, "")
+def _describe(reader: Any, writer: Any, location: str, direction: str) -> list[str]:
+    """The problems the checker found at `location` (`/fields/1/type/items/...`), in the words of a field path."""
+    tokens = [t for t in location.split("/") if t]
+    path = ""
 
-    def resolve(self, schema: Any, names: Mapping[str, Any]) -> Any:
-        while isinstance(schema, str) and schema in names:
-            schema = names[schema]
-        while isinstance(schema, dict) and isinstance(schema.get("type"), (dict, list)) and len(schema) == 1:
-            schema = schema["type"]
-        return schema
-
-    @staticmethod
-    def type_of(schema: Any) -> str:
-        if isinstance(schema, list):
-            return "union"
-        if isinstance(schema, dict):
-            kind = schema["type"]
-            return "record" if kind == "error" else str(kind) if isinstance(kind, str) else "union"
-        return str(schema)
-
-    def where(self, path: str) -> str:
+    def where() -> str:
         return f"`{path}`" if path else "the top level"
 
-    def check(self, reader: Any, writer: Any, path: str) -> list[str]:
-        reader = self.resolve(reader, self.reader_names)
-        writer = self.resolve(writer, self.writer_names)
-        rtype, wtype = self.type_of(reader), self.type_of(writer)
-        if wtype == "union":
-            return [p for branch in writer for p in self.check(reader, branch, path)]
-        if rtype == "union":
-            if any(not self.check(branch, writer, path) for branch in reader):
-                return []
-            return [self.changed(path, wtype, rtype)]
-        if rtype != wtype:
-            return [] if rtype in PROMOTIONS.get(wtype, ()) else [self.changed(path, wtype, rtype)]
-        if rtype in ("record", "enum", "fixed") and not self._same_name(reader, writer):
-            return [f"{self.where(path)}: type name {writer['name']} vs {reader['name']}"]
-        if rtype == "record":
-            return self.record(reader, writer, path)
-        if rtype == "enum":
-            missing = [s for s in writer["symbols"] if s not in reader["symbols"]]
-            if missing and "default" not in reader:
-                verb = "removed" if self.direction == "BACKWARD" else "added"
-                return [f"enum {self.where(path)}: symbol {', '.join(missing)} {verb} (the enum has no default)"]
-        if rtype == "fixed" and reader["size"] != writer["size"]:
-            return [f"fixed {self.where(path)}: size {writer['size']} vs {reader['size']}"]
-        if rtype == "array":
-            return self.check(reader["items"], writer["items"], f"{path}[]")
-        if rtype == "map":
-            return self.check(reader["values"], writer["values"], f"{path}{{}}")
-        return []
+    def changed(old: Schema, new: Schema) -> str:
+        old, new = (old, new) if direction == "BACKWARD" else (new, old)
+        return f"{where()} changed type from {_type_name(old)} to {_type_name(new)}"
 
-    def changed(self, path: str, writer: str, reader: str) -> str:
-        old, new = (writer, reader) if self.direction == "BACKWARD" else (reader, writer)
-        return f"{self.where(path)} changed type from {old} to {new}"
-
-    def _same_name(self, reader: Mapping[str, Any], writer: Mapping[str, Any]) -> bool:
-        short = str(writer["name"]).rsplit(".", 1)[-1]
-        aliases = {str(a).rsplit(".", 1)[-1] for a in reader.get("aliases", ())}
-        return bool(reader["name"] == writer["name"] or str(reader["name"]).rsplit(".", 1)[-1] == short
-                    or short in aliases)
-
-    def record(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> list[str]:
-        pair = (str(reader["name"]), str(writer["name"]))
-        if pair in self.seen:  # a recursive type already being compared
-            return []
-        self.seen.add(pair)
-        written = {f["name"]: f for f in writer["fields"]}
-        out = []
-        for field in reader["fields"]:
-            where = f"{path}.{field['name']}" if path else str(field["name"])
-            match = next((written[n] for n in (field["name"], *field.get("aliases", ())) if n in written), None)
-            if match is not None:
-                out += self.check(field["type"], match["type"], where)
-            elif "default" not in field:
-                out.append(f"field `{where}` added without a default" if self.direction == "BACKWARD"
-                           else f"field `{where}` removed (it has no default in the older version)")
-        return out
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "fields":
+            field = reader.fields[int(tokens[i + 1])]
+            path = f"{path}.{field.name}" if path else str(field.name)
+            if i + 2 == len(tokens):
+                return [f"field `{path}` added without a default" if direction == "BACKWARD"
+                        else f"field `{path}` removed (it has no default in the older version)"]
+            match = lookup_writer_field(writer, field)
+            reader, writer = field.type, match.type if match is not None else writer
+            i += 3  # fields, <index>, type
+            continue
+        if token == "items":
+            reader, writer, path = reader.items, writer.items, f"{path}[]"
+        elif token == "values":
+            reader, writer, path = reader.values, writer.values, f"{path}{{}}"
+        elif token == "*":  # into the writer union's branch the rest of the location is about
+            if i + 1 == len(tokens):
+                # a branch of the reader's own type has its problems at deeper locations
+                return [changed(b, reader) for b in writer.schemas
+                        if b.type != reader.type and not _readable(reader, b)]
+            writer = next(b for b in writer.schemas if b.type == reader.type)
+        elif token.isdigit():  # a writer union's branch that no branch of the reader union reads
+            writer = writer.schemas[int(token)]
+        elif token == "name":
+            return [f"{where()}: type name {writer.fullname} vs {reader.fullname}"]
+        elif token == "size":
+            return [f"fixed {where()}: size {writer.size} vs {reader.size}"]
+        elif token == "symbols":
+            missing = [s for s in writer.symbols if s not in reader.symbols]
+            verb = "removed" if direction == "BACKWARD" else "added"
+            return [f"enum {where()}: symbol {', '.join(missing)} {verb} (the enum has no default)"]
+        i += 1
+    return [changed(writer, reader)]
 
 
 def avro_read_problems(reader: Any, writer: Any, direction: str = "BACKWARD") -> list[str]:
-    """What stops `reader` from reading data written with `writer`; `direction` only words the problems."""
-    return _Resolver(reader, writer, direction).problems()
+    """What stops `reader` from reading data written with `writer` (the `avro` package's checker decides);
+    `direction` only words the problems."""
+    reader_schema, writer_schema = avro.schema.parse(json.dumps(reader)), avro.schema.parse(json.dumps(writer))
+    result = _Checker().get_compatibility(reader_schema, writer_schema)
+    if result.compatibility is SchemaCompatibilityType.compatible:
+        return []
+    # A merge with a compatible part adds the root location "/" to the others: it names a problem only alone.
+    locations = sorted(result.locations - {"/"}) or ["/"]
+    return [p for location in locations for p in _describe(reader_schema, writer_schema, location, direction)]
 
 
 # --- mirroring -------------------------------------------------------------------------------------------------

@@ -175,6 +175,10 @@ def record(*fields: dict[str, Any], name: str = "R") -> dict[str, Any]:
     (record({"name": "m", "type": {"type": "map", "values": "double"}}),
      record({"name": "m", "type": {"type": "map", "values": "float"}}), None),
     (record(name="Other"), record(), "type name ns.R vs ns.Other"),
+    # a problem inside a writer union's branch is named by its field path, not as at the top level
+    (record({"name": "u", "type": record({"name": "q", "type": "int"}, name="I")}),
+     record({"name": "u", "type": ["null", record({"name": "q", "type": "string"}, name="I")]}),
+     "`u.q` changed type from string to int"),
 ])
 def test_avro_schema_resolution(reader: dict[str, Any], writer: dict[str, Any], problem: str | None) -> None:
     problems = avro_read_problems(reader, writer)
@@ -188,6 +192,14 @@ def test_avro_recursive_types_terminate() -> None:
     node = {"type": "record", "name": "Node",
             "fields": [{"name": "next", "type": ["null", "Node"], "default": None}, {"name": "v", "type": "int"}]}
     assert avro_read_problems(node, node) == []
+
+
+def test_each_problem_is_said_once_and_nothing_else() -> None:
+    reader = record({"name": "x", "type": "int"}, {"name": "z", "type": "int"},
+                    {"name": "u", "type": "int"})
+    writer = record({"name": "z", "type": "int"}, {"name": "u", "type": ["null", record(name="I")]})
+    assert avro_read_problems(reader, writer) == [
+        "field `x` added without a default", "`u` changed type from null to int", "`u` changed type from record to int"]
 
 
 def test_forward_wording_names_the_removed_field() -> None:
