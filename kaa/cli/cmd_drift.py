@@ -8,9 +8,10 @@ import sys
 from kaa.cli.stack_args import add_stack_argument, load_stack
 from kaa.clients.pair_access import PairAccess
 from kaa.drift.drift_compare import DriftOptions
-from kaa.drift.drift_report import RENDERERS, scrub
+from kaa.drift.drift_report import RENDERERS
 from kaa.drift.drift_scan import PARTS, scan
 from kaa.errors import KaaError
+from kaa.redaction import scrub, secret_values
 from kaa.topology.model import Topology
 
 LOCAL_STACK = "local"
@@ -86,7 +87,7 @@ def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
 def secrets_of(access: PairAccess) -> list[str]:
     out = []
     for side in access.clusters.values():
-        out += [v for k, v in side.kafka.items() if "password" in k]
+        out += secret_values(side.kafka)
         out.append(side.mm2_password)
     return out
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from kaa.cli.cmd_drift import pair_access, secrets_of
 from kaa.cli.stack_args import add_stack_argument, load_stack
-from kaa.drift.drift_report import scrub
 from kaa.errors import KaaError
 from kaa.failover import failover_moves as fo
 from kaa.failover.failover_plan import Limits
 from kaa.failover.failover_status import status
+from kaa.redaction import scrub
 
 EXIT_CODES = "Exit codes: 0 ready / done, 1 not ready / refused by a safety check (nothing changed), 2 error (bad " \
              "input, missing credentials, a needed cluster unreachable)."

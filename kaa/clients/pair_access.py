@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaa.redaction import mask
 from kaa.topology.model import Topology
 
 
@@ -19,7 +20,7 @@ class ClusterAccess:
 
     def redacted(self) -> dict[str, Any]:
         return {
-            "kafka": {k: ("***" if "password" in k else v) for k, v in self.kafka.items()},
+            "kafka": {k: mask(k, v) for k, v in self.kafka.items()},
             "schema_registry": self.schema_registry,
             "connect": self.connect,
         }

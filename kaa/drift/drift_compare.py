@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from kaa.drift.drift_report import DIFFERS, EXTRA, MISSING, Change, FlowLag, sort_key
 from kaa.mirror.mm2_settings import KINDS as CONNECTOR_KINDS
 from kaa.mirror.mm2_settings import jaas_config, remote_replication_factor, resolve_jaas
+from kaa.redaction import SECRET_MASK, mask
 from kaa.topology import naming
 from kaa.topology.acls import Acl
 from kaa.topology.derive import ClusterState, derive
@@ -23,9 +24,6 @@ from kaa.topology.model import SubjectSpec, Topic, Topology
 from kaa.topology.schema_files import normalise
 from kaa.topology.topic_configs import MM2_NOT_SYNCED
 
-SECRET_MASK = "***"
-_SECRET_WORDS = ("password", "secret", "token", "credential", "jaas.config")
-_JAAS_PASSWORD = re.compile(r'(password\s*=\s*)("[^"]*"|[^\s;]+)', re.IGNORECASE)
 CONNECT_SET_KEYS = frozenset({"name"})  # added by Kafka Connect itself
 
 
@@ -101,23 +99,6 @@ class DriftOptions:
         """A subject counts when it or its topic (TopicNameStrategy: `<topic>-key|value`) is in scope."""
         topic = re.sub(r"-(key|value)$", "", subject)
         return self.in_scope(subject) or self.in_scope(topic)
-
-
-# --- secrets ------------------------------------------------------------------------------------------------------
-
-def is_secret_key(key: str) -> bool:
-    return any(word in key.lower() for word in _SECRET_WORDS)
-
-
-def mask(key: str, value: str | None) -> str | None:
-    """A connector config value safe to show: a JAAS line keeps module and user with its password masked;
-    other secret keys become *** (present) or stay empty."""
-    if value is None or not is_secret_key(key):
-        return value
-    if key.endswith("jaas.config"):
-        masked, count = _JAAS_PASSWORD.subn(lambda m: f'{m.group(1)}"{SECRET_MASK}"', value)
-        return masked if count else (SECRET_MASK if value else "")
-    return SECRET_MASK if value else ""
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

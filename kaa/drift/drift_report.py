@@ -4,7 +4,7 @@ a change, and the CLI scrubs known secret values from the rendered text as a sec
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -246,9 +246,3 @@ def render_json(report: Report) -> str:
 RENDERERS: dict[str, Callable[[Report], str]] = {"table": render_table, "json": render_json,
                                                  "markdown": render_markdown}
 
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """Replace every known secret value with *** (a second guard: changes are masked when built)."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text

@@ -21,7 +21,6 @@ check at apply time.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from avro.compatibility import (
 from avro.schema import Schema, UnionSchema
 
 from kaa.mirror.mm2_settings import Connector, all_connectors
+from kaa.redaction import hide
 from kaa.topology import naming
 from kaa.topology.derive import ClusterState, derive
 from kaa.topology.model import SchemaVersion, SubjectSpec, Topic, Topology
@@ -44,8 +44,6 @@ ACTIONS = (REMOVE, CHANGE, ADD)
 SYMBOLS = {ADD: "+", CHANGE: "~", REMOVE: "-"}
 REGISTRIES, MIRROR = "registries", "mirror"
 REGISTRY_DEFAULT_COMPATIBILITY = "BACKWARD"  # what Confluent-API registries use when nothing is set
-SECRET_KEY = re.compile(r"password|secret|jaas|token|credential", re.IGNORECASE)
-HIDDEN = "(hidden)"
 
 Value = str | int | None
 Code = Callable[[str], str]  # how a renderer quotes a name (plain, or `name` in markdown)
@@ -605,10 +603,6 @@ def _mirror_changes(base: Topology | None, head: Topology | None) -> list[Change
     return out
 
 
-def _shown(key: str, value: str | None) -> str | None:
-    return HIDDEN if value is not None and SECRET_KEY.search(key) else value
-
-
 def _connector_changes(base: Topology | None, head: Topology | None) -> list[Change]:
     before: dict[str, Connector] = _by_name(all_connectors(base) if base else ())
     after: dict[str, Connector] = _by_name(all_connectors(head) if head else ())
@@ -631,6 +625,6 @@ def _connector_changes(base: Topology | None, head: Topology | None) -> list[Cha
         for key in sorted(old.keys() | new.keys()):
             if old.get(key) != new.get(key):
                 action = ADD if key not in old else REMOVE if key not in new else CHANGE
-                out.append(Change("connector", f"{name}/{key}", action, _shown(key, old.get(key)),
-                                  _shown(key, new.get(key)), MIRROR))
+                out.append(Change("connector", f"{name}/{key}", action, hide(key, old.get(key)),
+                                  hide(key, new.get(key)), MIRROR))
     return out

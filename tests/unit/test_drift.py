@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from kaa.drift.drift_compare import (
-    SECRET_MASK,
     ClusterSnapshot,
     ConnectSnapshot,
     DriftOptions,
@@ -19,10 +18,10 @@ from kaa.drift.drift_compare import (
     TopicInfo,
     compare,
     flow_lags,
-    mask,
 )
-from kaa.drift.drift_report import KINDS, RENDERERS, Change, FlowLag, Report, Unreachable, scrub
+from kaa.drift.drift_report import KINDS, RENDERERS, Change, FlowLag, Report, Unreachable
 from kaa.mirror.mm2_settings import jaas_config, remote_replication_factor, resolve_jaas
+from kaa.redaction import SECRET_MASK, mask, scrub
 from kaa.topology.acls import Acl
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology

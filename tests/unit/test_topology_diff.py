@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from kaa.cli import main
+from kaa.redaction import HIDDEN
 from kaa.topodiff.diff_render import render_json, render_markdown, render_mermaid, render_text
 from kaa.topodiff.topology_diff import (
     ADD,
     CHANGE,
-    HIDDEN,
     KIND_ORDER,
     REMOVE,
     Change,
