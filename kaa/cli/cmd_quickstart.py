@@ -9,19 +9,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import uuid
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, Message, Producer
 
 from kaa.clients.registry_client import RegistryClient
 from kaa.errors import KaaError
 from kaa.local import LocalPair
+from kaa.polling import poll
 from kaa.pulumi_engine import LOCAL_STACK, ROOT, engine_env, run_pulumi, with_local_passphrase
 from kaa.schemas.wire_format import decode_avro, encode_avro, schema_id_of
 
 # The local pair's fixed credentials (local defaults, set as Pulumi config secrets of the local stack).
 LOCAL_CREDENTIALS = {"adminUsername": "admin", "adminPassword": "admin-secret", "mm2Password": "mm2-local-secret"}
+
+
+def _first_with_key(consumer: Consumer, key: bytes, timeout: float) -> Message | None:
+    """The first record with `key` the consumer receives within `timeout` seconds."""
+    def ours() -> Message | None:
+        msg = consumer.poll(1.0)
+        return msg if msg is not None and not msg.error() and msg.key() == key else None
+
+    return poll(ours, lambda msg: msg is not None, timeout, 0)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -64,11 +73,7 @@ def show_replication(pair: LocalPair) -> None:
         consumer = Consumer({**tgt["kafka"], "group.id": f"kaa-quickstart-{uuid.uuid4()}",
                              "auto.offset.reset": "earliest", "enable.auto.commit": False})
         consumer.subscribe([remote])
-        deadline, found = time.monotonic() + 90, None
-        while found is None and time.monotonic() < deadline:
-            msg = consumer.poll(1.0)
-            if msg is not None and not msg.error() and msg.key() == order_id.encode():
-                found = msg
+        found = _first_with_key(consumer, order_id.encode(), 90)
         consumer.close()
         if found is None:
             raise KaaError(f"order {order_id} did not reach {remote} on {target} within 90s; "

@@ -1,7 +1,6 @@
 """Kafka Connect REST API client: connector configs, status, pause/resume, delete."""
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -9,6 +8,7 @@ import requests
 
 from kaa.clients.http_request import request
 from kaa.errors import ConnectError
+from kaa.polling import poll
 
 
 class ConnectClient:
@@ -61,10 +61,10 @@ class ConnectClient:
         config PUT the status may still show the old, running instance before it restarts, so RUNNING must be
         seen `stable_polls` times in a row.
         """
-        deadline = time.monotonic() + timeout
-        last: dict[str, Any] | None = None
         seen = 0
-        while time.monotonic() < deadline:
+
+        def observe() -> dict[str, Any] | None:
+            nonlocal seen
             last = self.status(name)
             if last:
                 states = [last["connector"]["state"]] + [t["state"] for t in last.get("tasks", [])]
@@ -72,11 +72,11 @@ class ConnectClient:
                 if failed:
                     trace = (failed[0].get("trace") or "").strip().splitlines()
                     raise ConnectError(f"connector {name} on {self.url} FAILED: {trace[0] if trace else 'no trace'}")
-                if (last.get("tasks") or not require_tasks) and all(s == "RUNNING" for s in states):
-                    seen += 1
-                    if seen >= stable_polls:
-                        return last
-                else:
-                    seen = 0
-            time.sleep(1.0)
+                running = (last.get("tasks") or not require_tasks) and all(s == "RUNNING" for s in states)
+                seen = seen + 1 if running else 0
+            return last
+
+        last = poll(observe, lambda _: seen >= stable_polls, timeout, 1.0)
+        if last and seen >= stable_polls:
+            return last
         raise ConnectError(f"connector {name} on {self.url} not RUNNING after {timeout:.0f}s (last status: {last})")

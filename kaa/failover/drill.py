@@ -33,6 +33,7 @@ from kaa.failover.failover_status import Side, now_ms, status
 from kaa.local import LocalPair
 from kaa.local.process import signal_if_ours, tracked_pid, wait_gone
 from kaa.mirror.mm2_records import decode_checkpoint
+from kaa.polling import retry_on, wait_until
 from kaa.topology import naming
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
@@ -119,11 +120,8 @@ class Drill:
             c.crash()
 
     def wait(self, check: Callable[[], bool], what: str, timeout: float | None = None) -> bool:
-        deadline = time.monotonic() + (timeout or self.s.wait_s)
-        while time.monotonic() < deadline:
-            if check():
-                return True
-            time.sleep(0.5)
+        if wait_until(check, timeout or self.s.wait_s, 0.5):
+            return True
         self.mark(f"gave up waiting for {what}")
         return False
 
@@ -143,14 +141,9 @@ class Drill:
             admin = self.admin(alias)
             for user, password in APP_USERS.items():
                 admin.upsert_scram_user(user, password)
-        for attempt in range(3):
-            try:
-                apply_topology(self.topology, self.access)
-                break
-            except KafkaAdminError as exc:  # a topic just created may not be in every metadata cache yet
-                if attempt == 2 or "UNKNOWN_TOPIC_OR_PART" not in str(exc):
-                    raise
-                time.sleep(1.0)
+        # a topic just created may not be in every metadata cache yet
+        retry_on(lambda e: isinstance(e, KafkaAdminError) and "UNKNOWN_TOPIC_OR_PART" in str(e), 3, 1.0)(
+            apply_topology, self.topology, self.access)
         self.mark("drill topology applied (topics, ACLs, six MM2 connectors RUNNING)")
 
     def kill_k1(self) -> None:
@@ -343,9 +336,8 @@ def remove(topology: Topology, access: PairAccess) -> None:
         admin.delete_topics(sorted(ours & set(admin.topics())))
         admin.delete_acls([a for a in admin.acls() if a.principal in principals])
         kg.delete_groups(admin, [g for g in kg.group_ids(admin) if g.startswith(GROUP_PREFIX)])
-        deadline = time.monotonic() + 30
-        while ours & set(admin.topics()) and time.monotonic() < deadline:  # deletion is asynchronous
-            time.sleep(0.5)
+        # deletion is asynchronous; the check runs within this iteration
+        wait_until(lambda: not ours & set(admin.topics()), 30, 0.5)  # noqa: B023
 
 
 def _delete_connector(client: ConnectClient, name: str) -> None:
@@ -354,10 +346,7 @@ def _delete_connector(client: ConnectClient, name: str) -> None:
     base = f"{client.url}/connectors/{name}"
     try:
         request(client.session, "PUT", f"{base}/stop", "Kafka Connect", ConnectError, client.timeout)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (client.status(name) or {}).get("connector", {}).get("state") != \
-                "STOPPED":
-            time.sleep(0.5)
+        wait_until(lambda: (client.status(name) or {}).get("connector", {}).get("state") == "STOPPED", 20, 0.5)
         request(client.session, "DELETE", f"{base}/offsets", "Kafka Connect", ConnectError, client.timeout,
                 ok_missing=True)
     except ConnectError:
@@ -370,11 +359,8 @@ def run_drill(pair: LocalPair | None = None, topology: Topology | None = None,
     """Run the whole drill; K1's broker is restarted and the drill topology removed whatever happens."""
     pair = pair or LocalPair(progress=None)
     # A Connect worker answers /health late while it rebalances (after connectors come or go): wait a little.
-    deadline = time.monotonic() + 90
-    while not pair.is_healthy():
-        if time.monotonic() > deadline:
-            raise LocalPairError("the local pair is not healthy: start it with `kaa local up` first")
-        time.sleep(2)
+    if not wait_until(pair.is_healthy, 90, 2):
+        raise LocalPairError("the local pair is not healthy: start it with `kaa local up` first")
     drill = Drill(pair, topology or load_topology(DRILL_STACK, name="drill"), settings or DrillSettings(), log)
     try:
         return drill.run()

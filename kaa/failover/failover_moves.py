@@ -37,6 +37,7 @@ from kaa.failover.failover_status import (
     read_checkpoints,
 )
 from kaa.mirror.mm2_records import Checkpoint
+from kaa.polling import poll
 from kaa.topology import naming
 from kaa.topology.model import Topology
 
@@ -184,10 +185,11 @@ def _wait_checkpoints(tgt: Side, source: str, sep: str, group: str, committed_sr
     MM2 writes a checkpoint only when the translated offset moves, so a commit that translates to the same
     nearest offset sync never shows: after `settle_s` seconds without a new checkpoint (two checkpoint
     intervals) the ones there are final. Never longer than `wait_s`."""
-    deadline = time.monotonic() + wait_s
     settled_at = time.monotonic() + settle_s
     previous: dict[tuple[str, int], Checkpoint] | None = None
-    while True:
+
+    def observe() -> tuple[dict[tuple[str, int], Checkpoint], int]:
+        nonlocal settled_at, previous
         checkpoints, _ = read_checkpoints(tgt, source, sep)
         latest = latest_checkpoints(checkpoints, group).get(group, {})
         behind = 0
@@ -197,10 +199,9 @@ def _wait_checkpoints(tgt: Side, source: str, sep: str, group: str, committed_sr
         if latest != previous:
             settled_at = time.monotonic() + settle_s
             previous = latest
-        now = time.monotonic()
-        if behind == 0 or now >= settled_at or now >= deadline:
-            return latest, behind
-        time.sleep(1.0)
+        return latest, behind
+
+    return poll(observe, lambda seen: seen[1] == 0 or time.monotonic() >= settled_at, wait_s, 1.0)
 
 
 def failback(topology: Topology, access: PairAccess, source: str, target: str, groups: Sequence[str],

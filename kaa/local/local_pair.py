@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,7 @@ from kaa.local.process import (
 from kaa.local.progress import Progress
 from kaa.local.runtime import Runtime, default_state_dir, load_runtime
 from kaa.local.services import SERVICE_NAMES, Service, format_command, launch_command
+from kaa.polling import poll
 
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = {"kafka": 45.0, "connect": 30.0, "registry": 20.0}
@@ -217,9 +217,9 @@ class LocalPair:
         return proc.pid
 
     def _wait_healthy(self, pending: list[tuple[Service, int]], progress: Progress, fresh: set[str]) -> None:
-        deadline = time.monotonic() + self.start_timeout
         waiting = list(pending)
-        while waiting:
+
+        def check() -> list[tuple[Service, int]]:
             for service, pid in list(waiting):
                 if not is_running(pid):
                     progress.finish(service.key, "FAILED")
@@ -227,12 +227,15 @@ class LocalPair:
                 if service.healthy():
                     progress.finish(service.key, "ready" if service.key in fresh else "running")
                     waiting.remove((service, pid))
-                elif time.monotonic() > deadline:
-                    progress.finish(service.key, "FAILED")
-                    raise self._failure(service, f"not healthy after {self.start_timeout:.0f} s")
             if waiting:
                 progress.tick()
-                time.sleep(0.5)
+            return waiting
+
+        late = poll(check, lambda left: not left, self.start_timeout, 0.5)
+        if late:
+            service = late[0][0]
+            progress.finish(service.key, "FAILED")
+            raise self._failure(service, f"not healthy after {self.start_timeout:.0f} s")
 
     def _failure(self, service: Service, reason: str) -> LocalPairError:
         lines = "\n".join(tail(service.log_file, LOG_TAIL_LINES))

@@ -10,9 +10,10 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from collections import deque
 from pathlib import Path
+
+from kaa.polling import poll
 
 MARKER_PROPERTY = "kaa.local"
 
@@ -98,12 +99,7 @@ def signal_if_ours(pid: int, marker: str, sig: signal.Signals) -> bool:
 
 def wait_gone(pids: list[int], timeout: float) -> list[int]:
     """Wait until every pid has exited; return those still running after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    alive = [pid for pid in pids if is_running(pid)]
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.2)
-        alive = [pid for pid in alive if is_running(pid)]
-    return alive
+    return poll(lambda: [pid for pid in pids if is_running(pid)], lambda alive: not alive, timeout, 0.2)
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
