@@ -2,10 +2,10 @@
 registries and both Connect workers, and the two sides against each other.
 
 Pure: `drift_scan.py` collects the snapshots with batched requests; everything here is plain data in, a list of
-`Change` out, so every rule is unit-tested on hand-made snapshots. What counts (STYLE 8, compare only what we
-own): configs set on the topic (not broker defaults), remote topics against their source (minus what MM2 does
-not sync), ACLs of the principals the topology names, the spec's subjects plus subjects in one registry only,
-the derived connectors. Secrets are compared only masked and never put into a change.
+`Change` out, so every rule is unit-tested on hand-made snapshots. Only what we own counts, so broker defaults
+and server-set fields are never drift: configs set on the topic, remote topics against their source (minus what
+MM2 does not sync), ACLs of the principals the topology names, the spec's subjects plus subjects in one registry
+only, the derived connectors. Secrets are compared only masked and never put into a change.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The failover drill on the local pair (design section 5, Failover), with the toolkit's own failover code.
+"""The failover drill on the local pair (K1 lost, its consumers moved to K2 and back), with the toolkit's own
+failover code.
 
 Its own topology (`tests/integration/stacks/drill.yaml`) is applied, then: numbered, keyed records are produced
 on both clusters (acks=all) and consumed as group `drill-app` on K1; K1's broker is killed (SIGKILL, nothing

@@ -1,7 +1,8 @@
 """Failover decisions as plain data: which offsets a group gets on the other cluster, the subscription it
-switches to, and whether a flow is ready. No client here: `failover.py` reads the pair and applies the plan.
+switches to, and whether a flow is ready. No client here: `failover_status.py` reads the pair and
+`failover_moves.py` applies the plan.
 
-The rules (reference section D):
+The rules (MM2 translates a group's offsets one way only, source to target):
 - on the target, a group's position on a remote topic (`K1.orders` on K2) comes from MM2: the offsets
   `sync.group.offsets` committed there, or the newest checkpoint when that is further on. Only forward: a
   position is never moved back behind what MM2 (or the group itself) committed;

@@ -2,7 +2,7 @@
 
 Applications: producers write only local topics; consumers read the local topic, its remote twin and their
 group. MirrorMaker 2's principal gets the minimum set for a cluster that is the source of one flow and the
-target of the other (reference section C).
+target of the other; `mm2_acls` says which connector needs each grant.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""ACL sets derived per cluster: applications (least privilege) and the MM2 principal (reference section C)."""
+"""ACL sets derived per cluster: applications (least privilege) and the MM2 principal (the minimum set for a
+cluster that is the source of one flow and the target of the other)."""
 from __future__ import annotations
 
 import pytest
@@ -25,11 +26,12 @@ def group(name: str, *ops: str) -> set[Grant]:
 
 
 def expected_mm2(alias: str, other: str) -> set[Grant]:
-    """Reference section C for the MM2 principal on `alias` (source of alias->other, target of other->alias)."""
+    """The MM2 principal's grants on `alias` (source of alias->other, target of other->alias), written out by
+    hand so a change in the derivation shows."""
     out: set[Grant] = set()
     for name in LOCAL_TOPICS:  # consumed, listed and config-synced by alias->other
         out |= topic(name, "READ", "DESCRIBE", "DESCRIBE_CONFIGS")
-    # Replicated by alias->other, written by other->alias's heartbeat connector. The reference lists READ, DESCRIBE,
+    # Replicated by alias->other, written by other->alias's heartbeat connector. MirrorMaker 2 needs READ, DESCRIBE,
     # WRITE, CREATE; config sync describes every replicated topic's configs, heartbeats included.
     out |= topic("heartbeats", "READ", "DESCRIBE", "WRITE", "CREATE", "DESCRIBE_CONFIGS")
     out |= topic(f"mm2-offset-syncs.{other}.internal", "CREATE", "READ", "WRITE", "DESCRIBE", "DESCRIBE_CONFIGS")

@@ -51,7 +51,7 @@ def test_no_remote_topic_is_among_the_local_topics(local: Topology) -> None:
 
 
 def test_mm2_internal_topics_per_cluster(local: Topology) -> None:
-    # Reference A.1: K1 holds mm2-offset-syncs.K2.internal, K2.checkpoints.internal and heartbeats; K2 mirrors this.
+    # K1 holds mm2-offset-syncs.K2.internal, K2.checkpoints.internal and heartbeats; K2 mirrors this.
     state = derive(local)
     assert set(state["K1"].mm2_internal_topics) == {"heartbeats", "K2.checkpoints.internal",
                                                     "mm2-offset-syncs.K2.internal"}

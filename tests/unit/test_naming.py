@@ -1,4 +1,4 @@
-"""Names MM2 gives and reserves (DefaultReplicationPolicy, separator '.'), reference section B."""
+"""Names MM2 gives and reserves (DefaultReplicationPolicy, separator '.')."""
 from __future__ import annotations
 
 import pytest
@@ -17,7 +17,7 @@ ALIASES = ("K1", "K2")
         ("K2.heartbeats", "K2"),
         ("K2.checkpoints.internal", "K2"),
         ("K1.K2.orders", "K1"),  # two hops: the first segment is the last source
-        ("orders.v1", "orders"),  # dots in local names are tolerated but parse as a source (section B)
+        ("orders.v1", "orders"),  # dots in local names are tolerated but parse as a source
         ("orders-v1", None),
         ("orders_v1", None),
     ],
