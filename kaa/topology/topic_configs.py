@@ -1,13 +1,20 @@
-"""Kafka 4.x topic-level config names and the type of their values (LogConfig / TopicConfig).
+"""Kafka's topic-level config names and the type of their values, from `topic_configs.json`.
 
-Used to reject misspelled keys and values of the wrong type before anything reaches a broker.
+That file is generated from the broker's own ConfigDef (LogConfig) in the Kafka jars of pom.xml by
+`scripts/gen-topic-configs.sh`; run it again after a Kafka upgrade. Used to reject misspelled keys and values of
+the wrong type before anything reaches a broker (the broker's ranges are in the file but not checked here).
 """
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CATALOGUE_FILE = Path(__file__).with_name("topic_configs.json")
 
 
 @dataclass(frozen=True)
@@ -54,41 +61,42 @@ REPLICA_LIST = ConfigType(
     'a list like "0:1,1:2" or "*"', lambda v: v in ("", "*") or re.fullmatch(r"\d+:\d+(,\d+:\d+)*", v) is not None
 )
 
+
+
+def _range(low: float, high: float) -> ConfigType:
+    def check(v: str) -> bool:
+        try:
+            return low <= float(v) <= high
+        except ValueError:
+            return False
+    return ConfigType(f"a number between {low:g} and {high:g}", check)
+
+
+def config_type(name: str, entry: Mapping[str, Any]) -> ConfigType:
+    """How a value of one catalogue entry is checked: by its ConfigDef type and, for strings and lists, by the
+    values its validator allows."""
+    kind, validator, allowed = entry["type"], entry.get("validator"), entry.get("allowed")
+    if validator == "ThrottledReplicaListValidator":
+        return REPLICA_LIST
+    if kind == "LIST" and allowed:
+        return _list_of(*allowed)
+    if kind == "STRING" and allowed:
+        return _one_of(*allowed)
+    if kind == "DOUBLE" and entry.get("min") is not None and entry.get("max") is not None:
+        return _range(entry["min"], entry["max"])
+    simple = {"LONG": LONG, "INT": INT, "BOOLEAN": BOOL}
+    if kind not in simple:
+        raise ValueError(f"{CATALOGUE_FILE.name}: topic config {name!r} has type {kind} "
+                         f"(validator {validator}) that {__name__} cannot check yet; add it to config_type")
+    return simple[kind]
+
+
+CATALOGUE: Mapping[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+KAFKA_VERSION: str = CATALOGUE["kafka_version"]
 TOPIC_CONFIGS: Mapping[str, ConfigType] = {
-    "cleanup.policy": _list_of("delete", "compact"),
-    "compression.type": _one_of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
-    "compression.gzip.level": INT,
-    "compression.lz4.level": INT,
-    "compression.zstd.level": INT,
-    "delete.retention.ms": LONG,
-    "file.delete.delay.ms": LONG,
-    "flush.messages": LONG,
-    "flush.ms": LONG,
-    "follower.replication.throttled.replicas": REPLICA_LIST,
-    "index.interval.bytes": INT,
-    "leader.replication.throttled.replicas": REPLICA_LIST,
-    "local.retention.bytes": LONG,
-    "local.retention.ms": LONG,
-    "max.compaction.lag.ms": LONG,
-    "max.message.bytes": INT,
-    "message.timestamp.after.max.ms": LONG,
-    "message.timestamp.before.max.ms": LONG,
-    "message.timestamp.type": _one_of("CreateTime", "LogAppendTime"),
-    "min.cleanable.dirty.ratio": RATIO,
-    "min.compaction.lag.ms": LONG,
-    "min.insync.replicas": INT,
-    "preallocate": BOOL,
-    "remote.storage.enable": BOOL,
-    "remote.log.copy.disable": BOOL,
-    "remote.log.delete.on.disable": BOOL,
-    "retention.bytes": LONG,
-    "retention.ms": LONG,
-    "segment.bytes": INT,
-    "segment.index.bytes": INT,
-    "segment.jitter.ms": LONG,
-    "segment.ms": LONG,
-    "unclean.leader.election.enable": BOOL,
+    name: config_type(name, entry) for name, entry in CATALOGUE["configs"].items()
 }
+DEFAULTS: Mapping[str, str | None] = {name: entry["default"] for name, entry in CATALOGUE["configs"].items()}
 
 # Removed in Kafka 4.0: say so instead of "unknown".
 REMOVED_IN_4 = {
@@ -98,16 +106,7 @@ REMOVED_IN_4 = {
 }
 
 # Keys MM2 does not copy to remote topics (DefaultConfigPropertyFilter.CONFIG_PROPERTIES_EXCLUDE_DEFAULT).
-MM2_NOT_SYNCED = frozenset(
-    {
-        "follower.replication.throttled.replicas",
-        "leader.replication.throttled.replicas",
-        "message.timestamp.difference.max.ms",
-        "message.timestamp.type",
-        "unclean.leader.election.enable",
-        "min.insync.replicas",
-    }
-)
+MM2_NOT_SYNCED = frozenset(CATALOGUE["mm2_not_synced"])
 
 
 def normalise_value(value: object) -> str:

@@ -1,0 +1,51 @@
+"""The topic-config catalogue: generated from the Kafka jars (scripts/gen-topic-configs.sh), loaded here."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kaa.topology import topic_configs as tc
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_catalogue_is_of_the_kafka_version_the_pair_runs() -> None:
+    pom = (ROOT / "pom.xml").read_text(encoding="utf-8")
+    match = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    assert match, "pom.xml has no kafka.version"
+    assert match.group(1) == tc.KAFKA_VERSION, (
+        f"{tc.CATALOGUE_FILE.name} is of Kafka {tc.KAFKA_VERSION}; run scripts/gen-topic-configs.sh")
+    assert tc.CATALOGUE["generated_by"] == "scripts/gen-topic-configs.sh"
+    assert (ROOT / "scripts" / "gen-topic-configs.sh").is_file()
+
+
+def test_every_key_has_a_type_and_a_default_from_the_broker() -> None:
+    assert len(tc.TOPIC_CONFIGS) >= 30 and set(tc.TOPIC_CONFIGS) == set(tc.DEFAULTS)
+    assert tc.DEFAULTS["retention.ms"] == "604800000" and tc.DEFAULTS["cleanup.policy"] == "delete"
+    assert not set(tc.REMOVED_IN_4) & set(tc.TOPIC_CONFIGS)
+
+
+@pytest.mark.parametrize(("key", "good", "bad", "allowed"), [
+    ("retention.ms", "-1", "7d", "a whole number (long)"),
+    ("segment.bytes", "1073741824", "9999999999", "a whole number (int)"),
+    ("preallocate", "true", "yes", '"true" or "false"'),
+    ("cleanup.policy", "compact,delete", "purge", "a comma-separated list of compact, delete"),
+    ("compression.type", "zstd", "brotli", "one of uncompressed, zstd, lz4, snappy, gzip, producer"),
+    ("min.cleanable.dirty.ratio", "0.5", "1.5", "a number between 0 and 1"),
+    ("leader.replication.throttled.replicas", "0:1,1:2", "0-1", 'a list like "0:1,1:2" or "*"'),
+])
+def test_values_are_checked_by_the_type_kafka_gives(key: str, good: str, bad: str, allowed: str) -> None:
+    assert tc.check_config(key, good) is None
+    assert tc.check_config(key, bad) == f"value {bad!r} has the wrong type; use {allowed}"
+
+
+def test_a_type_the_loader_cannot_check_fails_loudly() -> None:
+    with pytest.raises(ValueError, match="'x.class' has type CLASS"):
+        tc.config_type("x.class", {"type": "CLASS", "default": None})
+
+
+def test_mm2_not_synced_comes_from_mirrormakers_filter() -> None:
+    assert frozenset(tc.CATALOGUE["mm2_not_synced"]) == tc.MM2_NOT_SYNCED
+    assert {"min.insync.replicas", "message.timestamp.type"} <= tc.MM2_NOT_SYNCED
