@@ -8,10 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: `components`, `kaa` and `policy`
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+from policy.engine import serve  # noqa: E402
+from policy.pack import analyzer  # noqa: E402
 
-from policy.engine import install_hooks  # noqa: E402
-from policy.pack import PACK_NAME, policies  # noqa: E402
-
-install_hooks()
-PolicyPack(name=PACK_NAME, policies=list(policies()), enforcement_level=EnforcementLevel.MANDATORY)
+serve(analyzer())

@@ -1,122 +1,134 @@
 """Glue between the Pulumi policy SDK (pulumi-policy 1.21) and the plain checks.
 
-Three things the SDK does not offer, added here with small hooks on its analyzer servicer:
-- *secrets*: the engine sends secret values marked as such, but the SDK unwraps them before a policy sees them.
-  `keep_secret_paths` records which top-level props were secrets (key `__kaa_secret_paths`) so
-  `secret-credentials` can tell a secret password from a plain one.
-- *the stack*: ConfigureStack carries the stack name, project and config; the SDK keeps only the tags.
-  `STACK` keeps them, and the context (environment, spec intents) is derived once from them.
-- *enforcement by environment*: the durability and security policies are mandatory when the stack's environment
-  is prod (config `prodEnforcementLevel`, default mandatory) and keep their configured level (default advisory)
-  elsewhere.
+`KaaAnalyzer` is the SDK's analyzer servicer extended through the gRPC methods the engine calls (nothing in the
+SDK is patched, nothing is global: each pack instance owns its `PackState`):
+- *the stack* (`ConfigureStack`): the request carries the stack name, project and config; the SDK keeps only the
+  tags. The state keeps them, and the context (environment, spec intents) is derived once from them.
+- *secrets* (`AnalyzeStack`): the engine marks secret values, but the SDK unwraps them before a policy sees them.
+  The resources are converted here from the request itself, so `secret-credentials` can tell a secret password
+  from a plain one (and values unknown in a preview become `UNKNOWN`).
+- *enforcement by environment* (`Configure`, `AnalyzeStack`): the durability and security policies are mandatory
+  when the stack's environment is prod (policy config `prodEnforcementLevel`, default mandatory) and keep their
+  configured level (default advisory) elsewhere.
+The SDK's servicer class is not public: PolicyPack builds its own and serves it forever, so `serve` does what
+PolicyPack does with this subclass. Its constructor and gRPC methods are what the tests exercise.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
 from typing import Any
 
-import pulumi_policy.policy as sdk
+import grpc
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2 as proto
+from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
-from pulumi_policy.proxy import _DictProxy, _is_unknown, _ListProxy
+from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policy.context import ENVIRONMENTS, PolicyContext, StackInfo, context_for
-from policy.resources import UNKNOWN, Res
+from policy.resources import SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_WIRE, Res
 
-SECRET_PATHS = "__kaa_secret_paths"
-
-
-class Stack:
-    """What the engine said about the stack (ConfigureStack), and the context derived from it."""
-
-    info = StackInfo()
-    context = PolicyContext()
-
-    @classmethod
-    def configure(cls, info: StackInfo) -> None:
-        cls.info = info
-        cls.context = context_for(info)
+LEVELS = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY}
 
 
-def secret_paths(props: Mapping[str, Any]) -> list[str]:
+@dataclass
+class PackState:
+    """What one running pack knows about the stack and the resources of the current analysis."""
+
+    info: StackInfo = field(default_factory=StackInfo)
+    context: PolicyContext = field(default_factory=PolicyContext)
+    policy_config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    resources: list[Res] = field(default_factory=list)
+
+    def configure(self, info: StackInfo) -> None:
+        self.info = info
+        self.context = context_for(info)
+
+
+def wire_value(value: Any) -> Any:
+    """A property as the engine sends it (JSON of the protobuf Struct) -> a plain value: secrets unwrapped,
+    preview-unknown values as `UNKNOWN`."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return wire_value(value.get("value"))
+        return {k: wire_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [wire_value(v) for v in value]
+    return UNKNOWN if value == UNKNOWN_WIRE else value
+
+
+def secret_paths(props: Mapping[str, Any]) -> frozenset[str]:
     """Top-level keys whose wire value is a secret."""
-    return [k for k, v in props.items() if isinstance(v, Mapping) and v.get(SPECIAL_SIG_KEY) == SPECIAL_SECRET_SIG]
+    return frozenset(k for k, v in props.items() if isinstance(v, Mapping) and v.get(SIG_KEY) == SECRET_SIG)
 
 
-def keep_secret_paths(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    def deserialize(props: dict[str, Any], proxy_secrets: bool = False) -> dict[str, Any]:
-        out = original(props, proxy_secrets)
-        paths = secret_paths(props)
-        if paths and not proxy_secrets:
-            out[SECRET_PATHS] = paths
-        return out
+def to_res(resource: Any) -> Res:
+    """One `AnalyzerResource` of an AnalyzeStack request -> `Res`."""
+    props = json_format.MessageToDict(resource.properties)
+    has_provider = resource.HasField("provider")
+    provider_props = json_format.MessageToDict(resource.provider.properties) if has_provider else {}
+    return Res(resource.urn, resource.type, wire_value(props), resource.provider.urn if has_provider else None,
+               wire_value(provider_props) if has_provider else None, secret_paths(props),
+               secret_paths(provider_props), resource.provider.type if has_provider else "")
 
-    return deserialize
 
+class KaaAnalyzer(_PolicyAnalyzerServicer):
+    def __init__(self, name: str, version: str, policies: Sequence[StackValidationPolicy], state: PackState,
+                 prod_mandatory: frozenset[str], level: EnforcementLevel = EnforcementLevel.MANDATORY):
+        super().__init__(name, version, list(policies), level)
+        self.state = state
+        self.prod_mandatory = prod_mandatory
+        self.lock = threading.Lock()
 
-def install_hooks() -> None:
-    """Patch the SDK's servicer once (idempotent)."""
-    servicer = sdk._PolicyAnalyzerServicer
-    if getattr(servicer, "_kaa_hooked", False):
-        return
-    setattr(sdk, "deserialize_properties", keep_secret_paths(getattr(sdk, "deserialize_properties")))  # noqa: B009,B010
-    configure_stack = servicer.ConfigureStack
-    enforcement_level = servicer._get_enforcement_level
-
-    def ConfigureStack(self: Any, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
-        Stack.configure(StackInfo(
+    def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.state.configure(StackInfo(
             stack=request.stack, project=request.project, organization=request.organization,
             dry_run=request.dry_run, config=dict(request.config), secret_keys=frozenset(request.config_secret_keys),
         ))
-        return configure_stack(self, request, context)
+        return super().ConfigureStack(request, context)
 
-    def _get_enforcement_level(self: Any, policy: Any) -> EnforcementLevel:
-        level = enforcement_level(self, policy)
-        if not getattr(policy, "prod_mandatory", False) or level == EnforcementLevel.DISABLED:
-            return level
-        config = self._get_policy_config(policy.name) or {}
-        if Stack.context.with_config(config).prod:
-            return EnforcementLevel(config.get("prodEnforcementLevel", EnforcementLevel.MANDATORY.value))
-        return level
+    def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802
+        self.state.policy_config = {name: json_format.MessageToDict(c.properties)
+                                    for name, c in request.policyConfig.items()}
+        return super().Configure(request, context)  # type: ignore[no-untyped-call]
 
-    for attribute, value in (("ConfigureStack", ConfigureStack), ("_get_enforcement_level", _get_enforcement_level),
-                             ("_kaa_hooked", True)):
-        setattr(servicer, attribute, value)
-
-
-def plain(value: Any) -> Any:
-    """The SDK's unknown-checking proxies -> plain dicts and lists, with `UNKNOWN` for preview-unknown values."""
-    if isinstance(value, _DictProxy):
-        return {k: plain(v) for k, v in value["__target"].items()}
-    if isinstance(value, _ListProxy):
-        return [plain(v) for v in value["__target"]]
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    if _is_unknown(value):
-        return UNKNOWN
-    return value
+    def AnalyzeStack(self, request: Any, context: Any) -> Any:  # noqa: N802
+        with self.lock:
+            self.state.resources = [to_res(r) for r in request.resources]
+            response = super().AnalyzeStack(request, context)  # type: ignore[no-untyped-call]
+            for diagnostic in response.diagnostics:
+                if diagnostic.policyName in self.prod_mandatory:
+                    config = self.state.policy_config.get(diagnostic.policyName) or {}
+                    if self.state.context.with_config(config).prod:
+                        diagnostic.enforcementLevel = LEVELS[str(config.get("prodEnforcementLevel", "mandatory"))]
+            return response
 
 
-def _split(props: Any) -> tuple[dict[str, Any], frozenset[str]]:
-    data = plain(props) if props is not None else {}
-    paths = data.pop(SECRET_PATHS, None) or []
-    return data, frozenset(str(p) for p in paths)
-
-
-def to_res(resource: PolicyResource) -> Res:
-    props, secrets = _split(resource.props)
-    provider = resource.provider
-    provider_props, provider_secrets = _split(provider.props) if provider is not None else ({}, frozenset())
-    return Res(resource.urn, resource.resource_type, props, provider.urn if provider else None,
-               provider_props if provider else None, secrets, provider_secrets,
-               provider.resource_type if provider else "")
+def serve(analyzer: KaaAnalyzer) -> None:
+    """What PolicyPack does with its own servicer: serve on a loopback port, print it for the engine, wait."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
+                         options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
+    analyzer_pb2_grpc.add_AnalyzerServicer_to_server(analyzer, server)
+    port = server.add_insecure_port(address="127.0.0.1:0")
+    server.start()
+    sys.stdout.buffer.write(f"{port}\n".encode())
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(24 * 60 * 60)
+    except KeyboardInterrupt:
+        server.stop(0)
 
 
 Check = Callable[[list[Res], PolicyContext, ReportViolation], None]
@@ -133,19 +145,17 @@ ALLOW_SCHEMA = PolicyConfigSchema(properties={
 })
 
 
-def stack_policy(name: str, description: str, check: Check, level: EnforcementLevel = EnforcementLevel.MANDATORY,
-                 prod_mandatory: bool = False, config_schema: PolicyConfigSchema | None = None,
-                 remediation: str | None = None) -> StackValidationPolicy:
-    """A stack policy over the converted resources and the stack's context (with this policy's config)."""
+def stack_policy(state: PackState, name: str, description: str, check: Check,
+                 level: EnforcementLevel = EnforcementLevel.MANDATORY, prod_mandatory: bool = False,
+                 config_schema: PolicyConfigSchema | None = None) -> StackValidationPolicy:
+    """A stack policy over the resources of the current analysis and the stack's context (with this policy's
+    config)."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        context = Stack.context.with_config(args.get_config() or {})
-        check([to_res(r) for r in args.resources], context, report_violation)
+        context = state.context.with_config(args.get_config() or {})
+        check(list(state.resources), context, report_violation)
 
-    policy = StackValidationPolicy(
+    return StackValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=level,
         config_schema=config_schema or (ENVIRONMENT_SCHEMA if prod_mandatory else None),
-        remediation_steps=remediation,
     )
-    policy.prod_mandatory = prod_mandatory  # type: ignore[attr-defined]
-    return policy

@@ -11,10 +11,8 @@ from typing import Any
 
 from policy.context import StackInfo
 from policy.destructive import ProbeError, Probes
-from policy.resources import UNKNOWN, ProviderRes, Res, SubjectRes, decode
+from policy.resources import SECRET_SIG, SIG_KEY, UNKNOWN, ProviderRes, Res, SubjectRes, decode
 
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
 MECHANISMS = {"plain": "PLAIN", "scram-sha256": "SCRAM-SHA-256", "scram-sha512": "SCRAM-SHA-512"}
 PROBE_TIMEOUT = 10.0
 

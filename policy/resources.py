@@ -35,6 +35,12 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 
+# Pulumi's wire format for property values (sdk/go/common/resource/properties.go): a secret is a map with the
+# signature key set to SECRET_SIG, a value unknown during a preview is the string UNKNOWN_WIRE.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
 
 def known(*values: Any) -> bool:
     return not any(v is UNKNOWN for v in values)

@@ -649,14 +649,9 @@ SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 
 @pytest.fixture()
 def servicer():
-    from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
+    from policy.pack import analyzer
 
-    from policy.engine import Stack, install_hooks
-    from policy.pack import PACK_NAME, policies
-
-    install_hooks()
-    yield _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies(), EnforcementLevel.MANDATORY)
-    Stack.info, Stack.context = StackInfo(), PolicyContext()
+    return analyzer()
 
 
 def configure(servicer: Any, stack: str, dry_run: bool = False, **policy_config: dict[str, Any]) -> None:
@@ -728,3 +723,72 @@ def test_the_destructive_policy_fails_closed_when_the_state_cannot_be_read(servi
     assert found == [("destructive-changes", "could not read the stack's current state (the pulumi CLI is not on "
                       "the policy pack's PATH), so destructive changes were not checked; run the preview where "
                       "`pulumi stack export` works for this stack")]
+
+
+def test_two_packs_share_no_state(prod_res):
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+
+    from policy.pack import analyzer
+
+    prod, local = analyzer(), analyzer()
+    configure(prod, "prod")
+    configure(local, "local")
+    weak = edit(prod_res, "pair-K1-topic-orders", lambda p: p.update(replicationFactor=1.0))
+    def durability(servicer: Any) -> set[int]:
+        return {d.enforcementLevel for d in analyze_stack(servicer, weak) if d.policyName == "durability"}
+
+    assert (durability(prod), durability(local)) == ({proto.MANDATORY}, {proto.ADVISORY})
+    assert (prod.state.info.stack, local.state.info.stack) == ("prod", "local")
+
+
+def test_the_sdk_is_not_patched():
+    import pulumi_policy.deserialize
+    import pulumi_policy.policy as sdk
+
+    from policy.pack import analyzer
+
+    before = dict(vars(sdk._PolicyAnalyzerServicer))
+    analyzer()
+    assert dict(vars(sdk._PolicyAnalyzerServicer)) == before
+    assert sdk.deserialize_properties is pulumi_policy.deserialize.deserialize_properties
+
+
+def test_values_unknown_in_a_preview_reach_the_checks_as_unknown():
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+
+    from policy.engine import to_res
+    from policy.resources import UNKNOWN_WIRE
+
+    props = struct_pb2.Struct()
+    props.update({"name": "orders", "partitions": UNKNOWN_WIRE, "config": {"a": UNKNOWN_WIRE},
+                  "password": {**SIG, "value": "pw"}})
+    res = to_res(proto.AnalyzerResource(urn="urn:x::t", type=TOPIC, name="t", properties=props))
+    assert res.props == {"name": "orders", "partitions": UNKNOWN, "config": {"a": UNKNOWN}, "password": "pw"}
+    assert res.secret_paths == frozenset({"password"}) and res.provider_urn is None
+
+
+def test_the_pack_serves_the_engine_over_grpc():
+    """`policy/__main__.py` as the engine starts it: prints its port, answers GetAnalyzerInfo with every policy."""
+    import subprocess
+    import sys
+
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    from policy.pack import PACK_NAME, PROD_MANDATORY
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, str(root / "policy" / "__main__.py")], cwd=root / "policy",
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int((proc.stdout.readline() if proc.stdout else "").strip() or 0)
+        assert port, proc.stderr.read() if proc.stderr else ""
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    names = [p.name for p in info.policies]
+    assert info.name == PACK_NAME and len(names) == 8 and set(names) >= PROD_MANDATORY
