@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ENVIRONMENTS = ("local", "dev", "test", "staging", "prod")
+from kaa.topology import stack_schema
+
+ENVIRONMENTS = stack_schema.enum("environment")  # what a stack file's `environment` may say
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -17,7 +17,7 @@ from fastavro.schema import UnknownType
 from proto_schema_parser.parser import Parser as ProtoParser
 
 from kaa.errors import SpecError
-from kaa.topology import naming
+from kaa.topology import naming, stack_schema
 from kaa.topology.model import (
     COMPATIBILITY_LEVELS,
     Cluster,
@@ -32,18 +32,19 @@ from kaa.topology.model import (
 from kaa.topology.schema_files import SchemaFileError, load_schema, schema_type_for
 from kaa.topology.topic_configs import TOPIC_CONFIGS, check_config, normalise_value
 
-TOP_KEYS = ("extends", "clusters", "topics", "defaults", "mirror", "schema_registry", "environment", "labels")
-CLUSTER_KEYS = ("bootstrap_servers", "schema_registry", "connect", "security")
-SECURITY_KEYS = ("protocol", "sasl_mechanism", "ssl_truststore")
-TOPIC_KEYS = ("partitions", "replication_factor", "config", "schema", "producers", "consumers", "mirror", "description")
-SCHEMA_KEYS = ("key", "value", "compatibility")
-CONSUMER_KEYS = ("principal", "group")
-DEFAULT_KEYS = ("partitions", "replication_factor", "config")
-REGISTRY_KEYS = ("compatibility",)
-MIRROR_KEYS = tuple(f.name for f in fields(MirrorSettings))
-PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-ENVIRONMENTS = ("local", "dev", "test", "staging", "prod")
+# The keys and enumerations come from the stack files' JSON Schema (stacks/topology.schema.json).
+TOP_KEYS = stack_schema.keys()
+CLUSTER_KEYS = stack_schema.keys("#cluster")
+SECURITY_KEYS = stack_schema.keys("#cluster", "security")
+TOPIC_KEYS = stack_schema.keys("#topic")
+SCHEMA_KEYS = stack_schema.keys("#schema")
+CONSUMER_KEYS = stack_schema.keys("#consumer")
+DEFAULT_KEYS = stack_schema.keys("defaults")
+REGISTRY_KEYS = stack_schema.keys("schema_registry")
+MIRROR_KEYS = stack_schema.keys("#mirror")
+PROTOCOLS = stack_schema.enum("#cluster", "security", "protocol")
+SASL_MECHANISMS = stack_schema.enum("#cluster", "security", "sasl_mechanism")
+ENVIRONMENTS = stack_schema.enum("environment")
 
 Path_ = tuple[str, ...]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from kaa.topology import spec
-from kaa.topology.model import COMPATIBILITY_LEVELS
+from kaa.topology.model import COMPATIBILITY_LEVELS, MirrorSettings
 from kaa.topology.topic_configs import TOPIC_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,25 +83,25 @@ def _properties(definition: dict[str, Any]) -> set[str]:
     return set(definition["properties"])
 
 
-def test_keys_match_what_spec_py_allows() -> None:
-    assert _properties(SCHEMA) == set(spec.TOP_KEYS)
-    assert _properties(DEFS["cluster"]) == set(spec.CLUSTER_KEYS)
-    assert _properties(DEFS["cluster"]["properties"]["security"]) == set(spec.SECURITY_KEYS)
-    assert _properties(DEFS["topic"]) == set(spec.TOPIC_KEYS)
-    assert _properties(DEFS["schema"]) == set(spec.SCHEMA_KEYS)
-    assert _properties(DEFS["consumer"]) == set(spec.CONSUMER_KEYS)
-    assert _properties(SCHEMA["properties"]["defaults"]) == set(spec.DEFAULT_KEYS)
-    assert _properties(SCHEMA["properties"]["schema_registry"]) == set(spec.REGISTRY_KEYS)
-    assert _properties(DEFS["mirror"]) == set(spec.MIRROR_KEYS)
+def test_spec_py_takes_its_keys_and_enums_from_the_schema() -> None:
+    assert tuple(SCHEMA["properties"]) == spec.TOP_KEYS
+    assert tuple(DEFS["topic"]["properties"]) == spec.TOPIC_KEYS
+    assert tuple(DEFS["cluster"]["properties"]["security"]["properties"]["protocol"]["enum"]) == spec.PROTOCOLS
+    assert tuple(e for e in SCHEMA["properties"]["environment"]["enum"] if e is not None) == spec.ENVIRONMENTS
+
+
+def test_a_key_the_schema_lacks_is_unknown_to_the_loader(tmp_path: Path) -> None:
+    stack = tmp_path / "stack.yaml"
+    stack.write_text("mirror: {tasks_max: 1, turbo: true}\n", encoding="utf-8")
+    with pytest.raises(spec.SpecError) as raised:
+        spec.load_topology(stack)
+    assert any("mirror.turbo: unknown key" in p for p in raised.value.problems), raised.value.problems
+
+
+def test_the_model_and_the_catalogue_match_the_schema() -> None:
+    assert _properties(DEFS["mirror"]) == {f.name for f in fields(MirrorSettings)}
     assert _properties(DEFS["topicConfig"]) == set(TOPIC_CONFIGS)
-
-
-def test_enums_match_what_spec_py_allows() -> None:
-    security = DEFS["cluster"]["properties"]["security"]["properties"]
-    assert security["protocol"]["enum"] == list(spec.PROTOCOLS)
-    assert security["sasl_mechanism"]["enum"] == list(spec.SASL_MECHANISMS)
     assert DEFS["compatibility"]["enum"] == list(COMPATIBILITY_LEVELS)
-    assert [e for e in SCHEMA["properties"]["environment"]["enum"] if e is not None] == list(spec.ENVIRONMENTS)
 
 
 def _mappings(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
