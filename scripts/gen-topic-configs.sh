@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates kaa/topology/topic_configs.json, the topic-config catalogue, from the Kafka jars of pom.xml
+# Regenerates kaa/topology/topic_configs.json, the topic-config catalogue (and the topicConfig section of
+# stacks/topology.schema.json), from the Kafka jars of pom.xml
 # (fetched by scripts/setup-local-pair.sh): names, types, defaults and allowed values come from the broker's own
 # ConfigDef (LogConfig), the keys MM2 does not sync from DefaultConfigPropertyFilter. Needs a JDK 17+ (`java`
 # runs the generator from its source). Run it after changing kafka.version in pom.xml and commit the result.
@@ -17,3 +18,7 @@ java -cp "$lib/*" "$here/scripts/topic-configs/GenTopicConfigs.java" > "$out.tmp
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out.tmp"
 mv "$out.tmp" "$out"
 echo "gen-topic-configs: wrote $out (Kafka $version)"
+# The stack files' JSON Schema lists the same keys for editors: rewrite its topicConfig section from the file.
+(cd "$here" && "$here/.venv/bin/python" -c \
+  'from pathlib import Path; from kaa.topology.topic_configs import write_schema_properties as w; w(Path("stacks/topology.schema.json"))')
+echo "gen-topic-configs: rewrote the topicConfig section of stacks/topology.schema.json"

@@ -109,6 +109,50 @@ REMOVED_IN_4 = {
 MM2_NOT_SYNCED = frozenset(CATALOGUE["mm2_not_synced"])
 
 
+# What the stack files' JSON Schema says of each key beyond its type (editors show it).
+SCHEMA_NOTES = {
+    "min.insync.replicas": "Not synced by MM2 to remote topics: also set it at broker level on both clusters. "
+                           "Must not exceed the topic's replication factor.",
+}
+WHOLE_NUMBER = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]}
+NUMBER = r"^\s*[+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+
+
+def _schema_shape(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    kind, allowed = entry["type"], entry.get("allowed")
+    if entry.get("validator") == "ThrottledReplicaListValidator":
+        return {"type": "string", "pattern": r"^(\*|[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*)?$"}
+    if kind == "LIST" and allowed:
+        word = "|".join(allowed)
+        return {"type": "string", "pattern": rf"^\s*({word})\s*(,\s*({word})\s*)*$"}
+    if kind == "STRING" and allowed:
+        return {"enum": list(allowed)}
+    if kind == "DOUBLE":
+        return {"anyOf": [{"type": "number", "minimum": entry["min"], "maximum": entry["max"]},
+                          {"type": "string", "pattern": NUMBER}]}
+    if kind == "BOOLEAN":
+        return {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]}
+    return dict(WHOLE_NUMBER)
+
+
+def schema_properties() -> dict[str, Any]:
+    """The `topicConfig` properties of stacks/topology.schema.json, from the catalogue (scripts/gen-topic-configs.sh
+    writes them there; a unit test checks the schema holds exactly these)."""
+    out = {}
+    for name, entry in CATALOGUE["configs"].items():
+        note = SCHEMA_NOTES.get(name) or ("Not synced by MM2 to remote topics." if name in MM2_NOT_SYNCED else "")
+        description = f"Kafka topic config {name}: {TOPIC_CONFIGS[name].description}." + (f" {note}" if note else "")
+        out[name] = {"description": description, **_schema_shape(name, entry)}
+    return out
+
+
+def write_schema_properties(schema_file: Path) -> None:
+    """Replace the `topicConfig` properties of the stack files' JSON Schema with `schema_properties()`."""
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    schema["$defs"]["topicConfig"]["properties"] = schema_properties()
+    schema_file.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def normalise_value(value: object) -> str:
     """YAML gives ints, bools and lists; Kafka wants strings (`true`, `delete,compact`)."""
     if isinstance(value, bool):

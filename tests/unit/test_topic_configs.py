@@ -49,3 +49,27 @@ def test_a_type_the_loader_cannot_check_fails_loudly() -> None:
 def test_mm2_not_synced_comes_from_mirrormakers_filter() -> None:
     assert frozenset(tc.CATALOGUE["mm2_not_synced"]) == tc.MM2_NOT_SYNCED
     assert {"min.insync.replicas", "message.timestamp.type"} <= tc.MM2_NOT_SYNCED
+
+
+def test_the_stack_schema_lists_the_catalogue() -> None:
+    """stacks/topology.schema.json's topicConfig section is what the catalogue generates (same keys, types,
+    allowed values and notes), so editors and the loader agree."""
+    import json
+
+    schema = json.loads((ROOT / "stacks" / "topology.schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["topicConfig"]["properties"] == tc.schema_properties()
+    assert tc.schema_properties()["min.insync.replicas"]["description"].endswith(
+        "Must not exceed the topic's replication factor.")
+
+
+def test_write_schema_properties_rewrites_only_the_topic_configs(tmp_path: Path) -> None:
+    import json
+
+    schema = json.loads((ROOT / "stacks" / "topology.schema.json").read_text(encoding="utf-8"))
+    schema["$defs"]["topicConfig"]["properties"] = {"stale.key": {"type": "string"}}
+    copy = tmp_path / "topology.schema.json"
+    copy.write_text(json.dumps(schema), encoding="utf-8")
+    tc.write_schema_properties(copy)
+    rewritten = json.loads(copy.read_text(encoding="utf-8"))
+    assert rewritten["$defs"]["topicConfig"]["properties"] == tc.schema_properties()
+    assert rewritten["$defs"]["topic"] == schema["$defs"]["topic"]
