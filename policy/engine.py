@@ -50,6 +50,7 @@ class PackState:
     context: PolicyContext = field(default_factory=PolicyContext)
     policy_config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     resources: list[Res] = field(default_factory=list)
+    prod_mandatory: set[str] = field(default_factory=set)  # policies mandatory when the environment is prod
 
     def configure(self, info: StackInfo) -> None:
         self.info = info
@@ -85,10 +86,9 @@ def to_res(resource: Any) -> Res:
 
 class KaaAnalyzer(_PolicyAnalyzerServicer):
     def __init__(self, name: str, version: str, policies: Sequence[StackValidationPolicy], state: PackState,
-                 prod_mandatory: frozenset[str], level: EnforcementLevel = EnforcementLevel.MANDATORY):
+                 level: EnforcementLevel = EnforcementLevel.MANDATORY):
         super().__init__(name, version, list(policies), level)
         self.state = state
-        self.prod_mandatory = prod_mandatory
         self.lock = threading.Lock()
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
@@ -108,7 +108,7 @@ class KaaAnalyzer(_PolicyAnalyzerServicer):
             self.state.resources = [to_res(r) for r in request.resources]
             response = super().AnalyzeStack(request, context)  # type: ignore[no-untyped-call]
             for diagnostic in response.diagnostics:
-                if diagnostic.policyName in self.prod_mandatory:
+                if diagnostic.policyName in self.state.prod_mandatory:
                     config = self.state.policy_config.get(diagnostic.policyName) or {}
                     if self.state.context.with_config(config).prod:
                         diagnostic.enforcementLevel = LEVELS[str(config.get("prodEnforcementLevel", "mandatory"))]
@@ -149,7 +149,9 @@ def stack_policy(state: PackState, name: str, description: str, check: Check,
                  level: EnforcementLevel = EnforcementLevel.MANDATORY, prod_mandatory: bool = False,
                  config_schema: PolicyConfigSchema | None = None) -> StackValidationPolicy:
     """A stack policy over the resources of the current analysis and the stack's context (with this policy's
-    config)."""
+    config); `prod_mandatory` makes it mandatory when the stack's environment is prod."""
+    if prod_mandatory:
+        state.prod_mandatory.add(name)
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         context = state.context.with_config(args.get_config() or {})

@@ -777,7 +777,7 @@ def test_the_pack_serves_the_engine_over_grpc():
     from google.protobuf import empty_pb2
     from pulumi.runtime.proto import analyzer_pb2_grpc
 
-    from policy.pack import PACK_NAME, PROD_MANDATORY
+    from policy.pack import PACK_NAME, analyzer
 
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, str(root / "policy" / "__main__.py")], cwd=root / "policy",
@@ -791,4 +791,6 @@ def test_the_pack_serves_the_engine_over_grpc():
         proc.terminate()
         proc.wait(timeout=30)
     names = [p.name for p in info.policies]
-    assert info.name == PACK_NAME and len(names) == 8 and set(names) >= PROD_MANDATORY
+    prod_mandatory = analyzer().state.prod_mandatory
+    assert info.name == PACK_NAME and len(names) == 8 and prod_mandatory == {"durability", "security"}
+    assert set(names) >= prod_mandatory
