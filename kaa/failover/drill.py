@@ -3,8 +3,8 @@ failover code.
 
 Its own topology (`tests/integration/stacks/drill.yaml`) is applied, then: numbered, keyed records are produced
 on both clusters (acks=all) and consumed as group `drill-app` on K1; K1's broker is killed (SIGKILL, nothing
-else is touched); the group fails over to K2 (`failover.failover`) while K2 keeps producing; K1 is restarted,
-its backlog replicates and is read on K2; the group fails back to K1 (`failover.failback`, seeking by time).
+else is touched); the group fails over to K2 (`failover_moves.failover`) while K2 keeps producing; K1 is restarted,
+its backlog replicates and is read on K2; the group fails back to K1 (`failover_moves.failback`, seeking by time).
 Measured: records acknowledged but never read (lost), records read twice (duplicates), records acknowledged
 on K1 but not yet in `K1.drill-orders` on K2 at the cut (RPO), time from the cut until the group reads again on
 K2 (RTO). The topology is removed at the end and K1 is always brought back.
