@@ -11,6 +11,9 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.kafka_cluster import PULUMI_OPERATIONS
+from kaa.topology.derive import derive
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"K1": {"adminUsername": "admin", "adminPassword": "k1-admin-pw", "mm2Password": "k1-mm2-pw"},
            "K2": {"adminUsername": "admin", "adminPassword": "k2-admin-pw", "mm2Password": "k2-mm2-pw"}}
@@ -89,9 +92,18 @@ def test_each_cluster_gets_its_topics_acls_and_provider(pair):
         assert orders["pair-K1-topic-orders"]["partitions"] == 6
         assert orders["pair-K1-topic-orders"]["config"]["retention.ms"] == "604800000"
         acls = mocks.of_type("kafka:index/acl:Acl")
-        k1 = [a for a in acls if a.name.startswith("pair-K1-")]
-        k2 = [a for a in acls if a.name.startswith("pair-K2-")]
-        assert len(k1) == len(k2) == len(component.clusters["K1"].acls) > 0
+        assert len({a.name for a in acls}) == len(acls), "two ACLs share a Pulumi resource name"
+        for alias, state in derive(topology).items():
+            declared = sorted(
+                (a.inputs["aclPrincipal"], a.inputs["aclResourceType"].upper(), a.inputs["resourcePatternTypeFilter"]
+                 .upper(), a.inputs["aclResourceName"], a.inputs["aclOperation"], a.inputs["aclHost"],
+                 a.inputs["aclPermissionType"].upper())
+                for a in acls if a.name.startswith(f"pair-{alias}-")
+            )
+            expected = sorted((a.principal, a.resource_type, a.pattern_type, a.resource_name,
+                               PULUMI_OPERATIONS[a.operation], a.host, a.permission) for a in state.acls)
+            assert declared == expected, alias
+            assert any(a[2] == "PREFIXED" for a in declared), "MM2's remote-topic grant is PREFIXED"
         scram = mocks.of_type("UserScramCredential")
         assert sorted(s.inputs["username"] for s in scram) == ["mm2", "mm2"]
 

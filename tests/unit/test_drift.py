@@ -408,7 +408,7 @@ def test_kaa_drift_without_credentials_names_the_variables_and_exits_2(monkeypat
 def test_the_drift_workflow_runs_every_stack_on_a_schedule_and_fails_on_drift():
     import yaml
 
-    from tests.unit.conftest import ROOT
+    from tests.conftest import ROOT
 
     doc = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text(encoding="utf-8"))
     on = doc.get("on", doc.get(True))
