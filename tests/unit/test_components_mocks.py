@@ -13,60 +13,18 @@ import pytest
 
 from components.kafka_cluster import PULUMI_OPERATIONS
 from kaa.topology.derive import derive
+from tests.component_capture import declare_pair, start, unwrap_secret
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"K1": {"adminUsername": "admin", "adminPassword": "k1-admin-pw", "mm2Password": "k1-mm2-pw"},
-           "K2": {"adminUsername": "admin", "adminPassword": "k2-admin-pw", "mm2Password": "k2-mm2-pw"}}
-
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.outputs: dict[str, dict[str, Any]] = {}
-        self.next_id = 100
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        outputs = dict(args.inputs)
-        if args.typ.endswith("SchemaSubject"):
-            outputs["ids"] = [self.next_id + i for i in range(len(args.inputs["schemas"]))]
-            self.next_id += 10
-        if args.typ.endswith("MirrorConnector"):
-            outputs["state"] = "RUNNING"
-        self.outputs[args.name] = outputs
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-    def of_type(self, suffix: str) -> list[pulumi.runtime.MockResourceArgs]:
-        return [r for r in self.resources if r.typ.endswith(suffix)]
-
-
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-
-
-def unwrap_secret(value: Any) -> Any:
-    """Mocks see secret inputs in their wire form {sig: SECRET_SIG, value: ...}."""
-    if isinstance(value, dict) and SECRET_SIG in value.values():
-        return value["value"]
-    return value
 
 
 @pytest.fixture()
 def pair():
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="kafka-active-active", stack="local", preview=False)
-    pulumi.runtime.set_all_config(
-        {"kafka-active-active:credentials": json.dumps(SECRETS)}, ["kafka-active-active:credentials"]
-    )
-    from components.active_pair import ActiveActivePair, ActiveActivePairArgs
-    from components.pulumi_credentials import from_config
     from kaa.topology.spec import load_topology
 
     topology = load_topology(ROOT / "stacks" / "local.yaml")
-    component = ActiveActivePair("pair", ActiveActivePairArgs(topology, from_config(pulumi.Config(), topology.aliases)))
-    return mocks, component, topology
+    mocks, _ = start("local", topology.aliases)
+    return mocks, declare_pair(topology), topology
 
 
 @pulumi.runtime.test
@@ -156,9 +114,9 @@ def test_passwords_reach_connectors_and_providers_only_as_secrets(pair):
         assert await creds.admin_password.is_secret()
         assert await creds.mm2_password.is_secret()
         config = await connector.config.future()
-        assert 'password="k1-mm2-pw"' in config["source.cluster.sasl.jaas.config"]
-        assert 'password="k2-mm2-pw"' in config["target.cluster.sasl.jaas.config"]
-        assert 'password="k2-mm2-pw"' in config["producer.override.sasl.jaas.config"]
+        assert 'password="K1-mm2-pw"' in config["source.cluster.sasl.jaas.config"]
+        assert 'password="K2-mm2-pw"' in config["target.cluster.sasl.jaas.config"]
+        assert 'password="K2-mm2-pw"' in config["producer.override.sasl.jaas.config"]
 
     return pulumi.Output.from_input(check())
 

@@ -1,22 +1,20 @@
 """The policy pack's checks as plain functions: for each, a compliant stack, violations and missing properties,
 with a fake reporter; then the pack inside the SDK's own servicer (secrets, environment-dependent levels).
 
-Resources are built from the shipped topologies the way the components declare them (types, names, props as the
-engine passes them), so the compliant case is the real `prod` stack.
+Resources are what the components register for the shipped topologies under Pulumi's mocks (types, names, props
+as the engine passes them; tests/component_capture.py), so the compliant case is the real `prod` stack as declared.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.kafka_cluster import PULUMI_MECHANISMS, PULUMI_OPERATIONS, slug
-from kaa.mirror.mm2_settings import jaas_config, resolve_jaas
-from kaa.topology.derive import derive
+from components.kafka_cluster import slug
 from kaa.topology.model import Topology
 from policy import checks
 from policy.checks import CheckArgs
@@ -24,11 +22,10 @@ from policy.context import PolicyContext, StackInfo, context_for, environment_of
 from policy.destructive import DestructiveArgs, ProbeError, Probes, destructive_changes
 from policy.live import client_settings, resources_of_deployment
 from policy.resources import ACL, PROVIDER, SCRAM, TOPIC, UNKNOWN, ProviderRes, Res, build_view
+from tests.component_capture import as_policy_resources, registered
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBJECT = "pulumi-python:dynamic/kafka-aa:SchemaSubject"
 CONNECTOR = "pulumi-python:dynamic/kafka-aa:MirrorConnector"
-PAIR = "kafka-aa:index:ActiveActivePair"
 
 
 class FakeReporter:
@@ -55,71 +52,11 @@ class FakeReporter:
         return [u.rsplit("::", 1)[-1] if u else None for _, u in self.violations]  # type: ignore[misc]
 
 
-# --- resources as the engine shows them ---------------------------------------------------------------------
-def _urn(stack: str, chain: str, name: str) -> str:
-    return f"urn:pulumi:{stack}::kafka-active-active::{chain}::{name}"
-
-
+# --- resources as the components register them -----------------------------------------------------------
 def pair_resources(topology: Topology) -> list[Res]:
-    """What `ActiveActivePair("pair", ...)` declares for `topology`, with props as the engine reports them."""
-    out: list[Res] = []
-    for alias in topology.aliases:
-        out += cluster_resources(topology, alias)
-    for alias in topology.aliases:
-        for subject in derive(topology)[alias].subjects:
-            out.append(Res(_urn(topology.name, f"{PAIR}$kafka-aa:index:RegistrySchemas${SUBJECT}",
-                                f"pair-{alias}-schemas-{subject.subject}"), SUBJECT, {
-                "label": alias, "url": topology.cluster(alias).schema_registry, "subject": subject.subject,
-                "schemas": [{"schema": v.text, "schemaType": v.schema_type} for v in subject.versions],
-                "compatibility": subject.compatibility, "expected_ids": None, "auth": None}))
-    for alias in topology.aliases:
-        for connector in derive(topology)[alias].connectors:
-            config = resolve_jaas(connector.config, lambda a: jaas_config(topology, a, f"{a}-mm2-pw"))
-            out.append(Res(
-                _urn(topology.name, f"{PAIR}$kafka-aa:index:MirrorFlows${CONNECTOR}", f"pair-mirror-{connector.name}"),
-                CONNECTOR, {"label": connector.runs_on, "url": topology.cluster(connector.runs_on).connect,
-                            "name": connector.name, "flow": f"{connector.source}->{connector.target}",
-                            "config": config, "require_tasks": connector.kind != "checkpoint", "auth": None},
-                secret_paths=frozenset({"config", "auth"})))
-    return out
-
-
-def cluster_resources(topology: Topology, alias: str) -> list[Res]:
-    """One KafkaCluster component: its provider, topics, ACLs and the MM2 SCRAM credential."""
-    cluster, sec = topology.cluster(alias), topology.cluster(alias).security
-    provider_props: dict[str, Any] = {"bootstrapServers": json.dumps(list(cluster.bootstrap_servers)),
-                                      "tlsEnabled": json.dumps(sec.protocol in ("SSL", "SASL_SSL")), "timeout": "30"}
-    secrets: frozenset[str] = frozenset()
-    if sec.uses_sasl:
-        provider_props |= {"saslMechanism": PULUMI_MECHANISMS[sec.sasl_mechanism or "SCRAM-SHA-512"],
-                           "saslUsername": "admin", "saslPassword": f"{alias}-admin-pw"}
-        secrets = frozenset({"saslPassword"})
-    provider_urn = _urn(topology.name, "pulumi:providers:kafka", f"pair-{alias}-provider")
-    chain = f"{PAIR}$kafka-aa:index:KafkaCluster$"
-
-    def child(typ: str, name: str, props: dict[str, Any], secret: Iterable[str] = ()) -> Res:
-        return Res(_urn(topology.name, chain + typ, name), typ, props, provider_urn, provider_props,
-                   frozenset(secret), secrets)
-
-    state = derive(topology)[alias]
-    out = [Res(provider_urn, PROVIDER, provider_props, secret_paths=secrets)]
-    for topic in state.topics:
-        out.append(child(TOPIC, f"pair-{alias}-topic-{topic.name}", {
-            "name": topic.name, "partitions": float(topic.partitions),
-            "replicationFactor": float(topic.replication_factor), "config": dict(topic.config)}))
-    for acl in state.acls:
-        name = (f"pair-{alias}-acl-{slug(acl.principal.split(':', 1)[1])}-{acl.resource_type.lower()}-"
-                f"{acl.pattern_type.lower()}-{slug(acl.resource_name)}-{acl.operation.lower()}")
-        out.append(child(ACL, name, {
-            "aclPrincipal": acl.principal, "aclHost": acl.host, "aclOperation": PULUMI_OPERATIONS[acl.operation],
-            "aclPermissionType": acl.permission.capitalize(), "aclResourceName": acl.resource_name,
-            "aclResourceType": acl.resource_type.capitalize(),
-            "resourcePatternTypeFilter": acl.pattern_type.capitalize()}))
-    if sec.uses_sasl:
-        out.append(child(SCRAM, f"pair-{alias}-scram-mm2", {
-            "username": topology.mirror.principal.split(":", 1)[1], "scramMechanism": sec.sasl_mechanism,
-            "password": f"{alias}-mm2-pw"}, secret=["password"]))
-    return out
+    """What `ActiveActivePair("pair", ...)` really registers for `topology` (captured under Pulumi's mocks), with
+    props as the engine passes them and secrets marked: the checks run on the components' own output."""
+    return as_policy_resources(registered(topology))
 
 
 def named(resources: list[Res], name: str) -> Res:
@@ -386,6 +323,35 @@ def test_mirroring_missing_properties(prod_res, prod_ctx):
     assert run(checks.mirroring, unknown, prod_ctx).violations == []  # flows known from `flow`, config not judged
 
 
+def test_mirroring_needs_mm2s_grants_as_declared_prefixed_on_the_remote_topics(prod_res, prod_ctx):
+    literal = [replace(r, props={**r.props, "resourcePatternTypeFilter": "Literal"}) if r.type == ACL else r
+               for r in prod_res]
+    report = run(checks.mirroring, literal, prod_ctx)
+    assert set(report.messages) == {
+        f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic '{source}.{topic}' on {target}: the flow "
+        f"{source}->{target} could not replicate '{topic}'; grant them (the derived MM2 ACLs do)"
+        for source, target in (("K1", "K2"), ("K2", "K1")) for topic in ("customers", "orders", "payments", "shipments")
+    }
+
+
+def test_mirroring_needs_mm2_to_read_its_source_topics(prod_res, prod_ctx):
+    report = run(checks.mirroring, without(prod_res, "pair-K1-acl-mm2-topic-literal-orders-read"), prod_ctx)
+    assert report.messages == ["MM2's principal User:mm2 may not READ topic 'orders' on K1: the flow K1->K2 could "
+                               "not replicate 'orders'; grant them (the derived MM2 ACLs do)"]
+
+
+@pytest.mark.parametrize("principal", ["User:mm2", "User:*"])
+def test_a_deny_takes_mm2s_grant_back(prod_res, prod_ctx, principal):
+    denied = edit(add_acl(prod_res, "K2", principal, "Write", "K1.orders"),
+                  f"pair-K2-acl-extra-{slug(principal)}-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    report = run(checks.mirroring, denied, prod_ctx)
+    assert [m.split(":")[0] for m in report.messages] == ["MM2's principal User"]
+    assert "may not WRITE topic 'K1.orders' on K2" in report.messages[0]
+    other = edit(add_acl(prod_res, "K2", "User:billing", "Write", "K1.orders"),
+                 "pair-K2-acl-extra-billing-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    assert run(checks.mirroring, other, prod_ctx).violations == []  # someone else's DENY
+
+
 # --- consumers ------------------------------------------------------------------------------------------------
 def test_consumers_need_the_remote_twin_on_each_cluster(prod_res, prod_ctx):
     report = run(checks.consumers, without(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read"), prod_ctx)
@@ -502,7 +468,8 @@ def test_security_missing_properties(prod_res, prod_ctx):
 # --- secrets --------------------------------------------------------------------------------------------------
 def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
     plain = [replace(r, secret_paths=frozenset(), provider_secret_paths=frozenset())
-             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn else r for r in prod_res]
+             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn or r.name == "pair-K1-schemas-orders-value"
+             else r for r in prod_res]
     plain = edit(plain, "pair-K1-schemas-orders-value", lambda p: p.update(auth={"username": "u", "password": "p"}))
     report = run(checks.secret_credentials, plain, prod_ctx)
     names = report.names()
