@@ -32,5 +32,12 @@ e2e: setup
 test: setup lint  ## every tier: lint, unit, tools, integration (real pair), e2e (real Pulumi engine + pair)
 	.venv/bin/python -m pytest tests/unit tests/tools tests/integration tests/e2e -q
 
+# Mutation testing (a benchmark, not a gate): mutmut changes the pure logic one small edit at a time and runs the
+# unit tier against each mutant; docs/mutation.md has the last score. Narrow it with MUTANTS, e.g.
+# `make mutation MUTANTS='kaa.mirror.mm2_settings*'`; `.venv/bin/mutmut show <name>` prints one mutant.
+mutation: setup
+	.venv/bin/mutmut run --max-children $${MUTATION_JOBS:-2} $(MUTANTS)
+	.venv/bin/mutmut results
+
 bench: setup
 	.venv/bin/python -m benchmarks

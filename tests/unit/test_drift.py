@@ -423,3 +423,61 @@ def test_the_drift_workflow_runs_every_stack_on_a_schedule_and_fails_on_drift():
     assert "scripts/setup.sh python" in run
     assert 'scripts/kaa drift --stack "$STACK" --markdown > report.md' in run
     assert '>> "$GITHUB_STEP_SUMMARY"' in run and 'exit "$code"' in run
+
+
+# --- every task, every version, every partition ------------------------------------------------------------------
+
+@pytest.mark.parametrize("tasks", [("RUNNING", "FAILED"), ("FAILED", "RUNNING"), ("RUNNING", "RUNNING", "PAUSED")])
+def test_every_task_of_a_connector_must_run(local, snap, tasks):
+    source = snap["K2"].connect.connectors["mm2-k1-k2-source"]
+    changed = with_connector(snap, "K2", "mm2-k1-k2-source", replace(source, tasks=tasks))
+    assert compare(local, changed) == [Change("connector-state", "mm2-k1-k2-source", "~", "RUNNING",
+                                              {"connector": "RUNNING", "tasks": list(tasks)}, "K2")]
+
+
+def test_a_connector_with_several_running_tasks_is_clean(local, snap):
+    source = snap["K2"].connect.connectors["mm2-k1-k2-source"]
+    changed = with_connector(snap, "K2", "mm2-k1-k2-source", replace(source, tasks=("RUNNING",) * 4))
+    assert compare(local, changed) == []
+
+
+def _two_versions(topology: Topology) -> Topology:
+    """`orders-value` with a second version (a copy of payments-value's schema)."""
+    payments = next(s for t in topology.topics for s in t.subjects if s.subject == "payments-value")
+    return replace(topology, topics=tuple(replace(t, subjects=tuple(
+        replace(s, versions=(*s.versions, payments.versions[0])) if s.subject == "orders-value" else s
+        for s in t.subjects)) for t in topology.topics))
+
+
+def test_schema_versions_registered_in_another_order_are_drift(local):
+    topology = _two_versions(local)
+    snap = clean_snapshot(topology)
+    assert compare(topology, snap) == []
+    r1 = snap["K1"].registry
+    first, second = r1.versions["orders-value"]
+    swapped = (replace(first, schema=second.schema), replace(second, schema=first.schema))
+    changed = with_registry(snap, "K1", versions={**r1.versions, "orders-value": swapped})
+    assert compare(topology, changed) == [Change(
+        "schema-versions", "orders-value", "~", ["schemas/orders-value-v1.avsc", "schemas/payments-value.avsc"],
+        [{"version": 1, "id": first.id, "schema": "schemas/payments-value.avsc"},
+         {"version": 2, "id": second.id, "schema": "schemas/orders-value-v1.avsc"}], "K1")]
+
+
+def test_lag_counts_every_partition_including_those_the_remote_topic_lacks(local, snap):
+    ends = {"K1": {"orders": (4, 5, 6, 7, 8, 9), "payments": (0, 0, 0)},
+            "K2": {"orders": (0,) * 6, "K1.orders": (4, 5), "K1.payments": (0, 0, 0)}}
+    lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    (k1_k2, _) = flow_lags(local, lagged)
+    assert (k1_k2.records, k1_k2.worst_topic, k1_k2.worst_records) == (6 + 7 + 8 + 9, "orders", 30)
+    behind_everywhere = with_kafka(lagged, "K2", end_offsets={**ends["K2"], "K1.orders": (3, 4, 5, 6, 7, 8)})
+    assert flow_lags(local, behind_everywhere)[0].records == 6
+
+
+def test_remote_topics_of_topics_with_different_replication_factors_take_the_largest(local):
+    mixed = replace(local, topics=tuple(replace(t, replication_factor=2 if t.name == "orders" else 1)
+                                        for t in local.topics))
+    snap = clean_snapshot(mixed)
+    assert {snap["K2"].kafka.topics[f"K1.{t.name}"].replication_factor for t in mixed.topics} == {2}
+    assert compare(mixed, snap) == []
+    own_factor = with_kafka(snap, "K2", topics={**snap["K2"].kafka.topics, "K1.payments": TopicInfo(3, 1)})
+    assert compare(mixed, own_factor) == [Change("remote-replication-factor", "K1.payments", "~", 2, 1, "K2")]

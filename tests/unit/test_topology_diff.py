@@ -24,10 +24,11 @@ from kaa.topodiff.topology_diff import (
     REMOVE,
     Change,
     TopologyDiff,
+    _compatibility_problem,
     avro_read_problems,
     diff_topologies,
 )
-from kaa.topology.model import Security, Topology
+from kaa.topology.model import SchemaVersion, Security, Topology
 from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -260,3 +261,65 @@ def test_config_risks(local: Topology, key: str, before: str, after: str, risky:
     assert changes
     for change in changes:
         assert (risky in (change.risk or "")) if risky else change.risk is None, change.risk
+
+
+# --- connectors and compatibility levels ------------------------------------------------------------------------
+def test_renaming_a_source_connector_is_risky_and_the_others_are_not(local: Topology) -> None:
+    renamed = replace(local, mirror=replace(local.mirror, name_prefix="mirror"))
+    diff = diff_topologies(local, renamed)
+    added = {c.name: c for c in by(diff, "connector", ADD)}
+    assert set(added) == {f"mirror-{f}-{k}" for f in ("k1-k2", "k2-k1") for k in ("source", "checkpoint", "heartbeat")}
+    assert {c.name for c in diff.risky} == {"mirror-k1-k2-source", "mirror-k2-k1-source"}
+    assert (added["mirror-k1-k2-source"].risk or "").startswith("replaces source connector mm2-k1-k2-source: Connect "
+                                                                 "keeps offsets per connector name")
+    assert {c.name for c in by(diff, "connector", REMOVE)} == {f"mm2-{f}-{k}" for f in ("k1-k2", "k2-k1")
+                                                              for k in ("source", "checkpoint", "heartbeat")}
+
+
+def _with_compatibility(topology: Topology, subject: str, level: str | None) -> Topology:
+    return replace(topology, topics=tuple(replace(t, subjects=tuple(
+        replace(s, compatibility=level) if s.subject == subject else s for s in t.subjects)) for t in topology.topics))
+
+
+def test_switching_a_subject_to_none_is_risky(local: Topology) -> None:
+    diff = diff_topologies(local, _with_compatibility(local, "orders-value", "NONE"))
+    (change,) = by(diff, "compatibility")
+    assert (change.name, change.before, change.after) == ("orders-value", "BACKWARD", "NONE")
+    assert (change.risk or "").startswith("NONE: the registries accept any new version")
+    stricter = diff_topologies(local, _with_compatibility(local, "orders-value", "FULL_TRANSITIVE"))
+    (change,) = by(stricter, "compatibility")
+    assert change.after == "FULL_TRANSITIVE" and change.risk is None and stricter.risky == ()
+
+
+def _avro(*fields: str) -> SchemaVersion:
+    text = json.dumps({"type": "record", "name": "R", "fields": [json.loads(f) for f in fields]})
+    return SchemaVersion("r.avsc", "AVRO", text)
+
+
+ID = '{"name": "id", "type": "string"}'
+V1 = _avro(ID, '{"name": "x", "type": "int"}')
+V2 = _avro(ID)  # drops x: readable by a v2 consumer from v1 records
+V3 = _avro(ID, '{"name": "x", "type": "string", "default": ""}')  # x again, as a string: fine after v2, not v1
+
+
+@pytest.mark.parametrize(("level", "problem_with"), [
+    ("BACKWARD", None), ("BACKWARD_TRANSITIVE", 1), ("FULL", None), ("FULL_TRANSITIVE", 1), ("NONE", None),
+])
+def test_transitive_levels_check_every_earlier_version(level: str, problem_with: int | None) -> None:
+    problem = _compatibility_problem((V1, V2), V3, level)
+    if problem_with is None:
+        assert problem is None
+    else:
+        assert (problem or "").startswith(f"incompatible with version {problem_with} under {level}: ")
+
+
+def test_a_transitive_level_in_a_diff_reports_the_oldest_version_it_breaks(local: Topology) -> None:
+    def subjects(*versions: SchemaVersion) -> Topology:
+        return replace(local, topics=tuple(replace(t, subjects=tuple(
+            replace(s, versions=versions, compatibility="BACKWARD_TRANSITIVE") if s.subject == "orders-value" else s
+            for s in t.subjects)) for t in local.topics))
+
+    diff = diff_topologies(subjects(V1, V2), subjects(V1, V2, V3))
+    (added,) = by(diff, "schema", ADD)
+    assert added.name == "orders-value v3"
+    assert "incompatible with version 1 under BACKWARD_TRANSITIVE" in (added.risk or "")
