@@ -64,7 +64,8 @@ def named(resources: list[Res], name: str) -> Res:
 
 
 def edit(resources: list[Res], name: str, change: Callable[[dict[str, Any]], None]) -> list[Res]:
-    """A copy of the resources with `name`'s props changed by `change`."""
+    """A copy of the resources with `name`'s props changed by `change` (a name that is not there fails)."""
+    assert any(r.name == name for r in resources), f"no resource {name}"
     out = []
     for r in resources:
         if r.name == name:
@@ -348,7 +349,7 @@ def test_a_deny_takes_mm2s_grant_back(prod_res, prod_ctx, principal):
     assert [m.split(":")[0] for m in report.messages] == ["MM2's principal User"]
     assert "may not WRITE topic 'K1.orders' on K2" in report.messages[0]
     other = edit(add_acl(prod_res, "K2", "User:billing", "Write", "K1.orders"),
-                 "pair-K2-acl-extra-billing-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+                 "pair-K2-acl-extra-user-billing-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
     assert run(checks.mirroring, other, prod_ctx).violations == []  # someone else's DENY
 
 
@@ -695,3 +696,62 @@ def test_the_destructive_policy_fails_closed_when_the_state_cannot_be_read(servi
     assert found == [("destructive-changes", "could not read the stack's current state (the pulumi CLI is not on "
                       "the policy pack's PATH), so destructive changes were not checked; run the preview where "
                       "`pulumi stack export` works for this stack")]
+
+
+# --- wildcards, prefixes, DENY and secrets in every client's settings ------------------------------------------
+def test_write_on_a_literal_star_topic_and_a_bare_star_principal_are_refused(prod_res, prod_ctx):
+    star_topic = add_acl(prod_res, "K1", "User:orders-svc", "Write", "*")
+    consumers = run(checks.consumers, star_topic, prod_ctx)
+    assert consumers.names() == ["pair-K1-acl-extra-user-orders-svc-Write-"]
+    assert "may WRITE '*' (literal) on K1, which covers remote topics of K2" in consumers.messages[0]
+    assert "every resource of its type from any host" in run(checks.security, star_topic, prod_ctx).messages[0]
+    bare = run(checks.security, add_acl(prod_res, "K2", "*", "Read", "orders"), prod_ctx)
+    assert len(bare.messages) == 1 and "grants to a wildcard principal" in bare.messages[0]
+
+
+@pytest.mark.parametrize(("name", "pattern", "covers_remote"), [
+    ("K2.ord", "Prefixed", True),  # a prefix inside K2's remote topics
+    ("K", "Prefixed", True),  # a prefix of the prefix `K2.`: it covers every remote topic too
+    ("K2.orders", "Literal", True),
+    ("K2x", "Prefixed", False),  # neither a prefix of `K2.` nor inside it
+    ("K2", "Literal", False),  # the literal topic `K2`, not a prefix
+    ("K1.", "Prefixed", False),  # K1's own alias on K1: not a remote topic there
+])
+def test_a_producer_grant_covers_remote_topics_only_by_full_prefix(prod_res, prod_ctx, name, pattern, covers_remote):
+    report = run(checks.consumers, add_acl(prod_res, "K1", "User:orders-svc", "Write", name, pattern=pattern), prod_ctx)
+    assert bool(report.violations) == covers_remote, report.messages
+
+
+@pytest.mark.parametrize("topic", ["K10.audit", "K1x.audit", "K2_audit", "k1.audit"])
+def test_only_the_alias_and_its_separator_make_a_topic_look_remote(prod_res, prod_ctx, topic):
+    resources = add_topic(add_topic(prod_res, "K1", topic), "K2", topic)
+    assert run(checks.prefixes, resources, prod_ctx).violations == []
+
+
+def test_deny_bindings_are_not_grants(prod_res, prod_ctx):
+    denied = edit(add_acl(prod_res, "K1", "User:*", "Write", "*"), "pair-K1-acl-extra-user-Write-",
+                  lambda p: p.update(aclPermissionType="Deny"))
+    for check in (checks.security, checks.consumers):
+        assert run(check, denied, prod_ctx).violations == [], check.__name__
+    # ... but a DENY wins over MM2's own grants: it can no longer write the remote topics on K1
+    assert sorted(m.split(": the flow")[0] for m in run(checks.mirroring, denied, prod_ctx).messages) == [
+        f"MM2's principal User:mm2 may not WRITE topic 'K2.{t}' on K1"
+        for t in ("customers", "orders", "payments", "shipments")]
+    narrowed = edit(add_acl(prod_res, "K2", "User:orders-svc", "Write", "K1.orders"),
+                    "pair-K2-acl-extra-user-orders-svc-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    assert run(checks.consumers, narrowed, prod_ctx).violations == []
+
+
+def test_a_password_in_the_producer_override_alone_needs_a_secret(prod_res, prod_ctx):
+    name = "pair-mirror-mm2-k1-k2-source"
+    jaas = named(prod_res, name).props["config"]["producer.override.sasl.jaas.config"]
+    assert 'password="K2-mm2-pw"' in jaas
+
+    def only_producer(p: dict[str, Any]) -> None:
+        p["config"] = {k: v for k, v in p["config"].items()
+                       if not k.endswith("sasl.jaas.config") or k.startswith("producer.override.")}
+
+    plain = [replace(r, secret_paths=frozenset()) if r.name == name else r for r in edit(prod_res, name, only_producer)]
+    report = run(checks.secret_credentials, plain, prod_ctx)
+    assert report.names() == [name]
+    assert "config holds MM2's password and is not a secret" in report.messages[0]
