@@ -13,7 +13,7 @@ import pytest
 
 from components.kafka_cluster import PULUMI_OPERATIONS
 from kaa.topology.derive import derive
-from tests.component_capture import declare_pair, start, unwrap_secret
+from tests.component_capture import declare_pair, registered, start, unwrap_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,3 +137,34 @@ def test_second_registry_expects_the_first_registrys_ids(pair):
 
     outs = [s.ids for reg in component.registries.values() for s in reg.subjects.values()]
     return pulumi.Output.all(*outs).apply(check)
+
+
+def test_the_mirror_waits_for_every_topic_acl_and_credential_of_both_clusters():
+    """MM2 connectors start only once both clusters hold their topics, ACLs and the MM2 credential (else the
+    first records meet missing grants)."""
+    from kaa.topology.spec import load_topology
+
+    registrations = registered(load_topology(ROOT / "stacks" / "local.yaml"))
+    (flows,) = [r for r in registrations if r.typ == "kafka-aa:index:MirrorFlows"]
+    needed = {r.urn for r in registrations
+              if r.typ in ("kafka:index/topic:Topic", "kafka:index/acl:Acl",
+                           "kafka:index/userScramCredential:UserScramCredential")}
+    assert len(needed) > 2 * 4 and needed <= set(flows.dependencies)
+    connectors = [r for r in registrations if r.typ.endswith(":MirrorConnector")]
+    assert len(connectors) == 6 and all(r.parent == flows.urn for r in connectors)
+
+
+def test_subjects_register_one_after_another_and_the_second_registry_after_the_first():
+    from kaa.topology.spec import load_topology
+
+    topology = load_topology(ROOT / "stacks" / "local.yaml")
+    registrations = registered(topology)
+    subjects = {r.name: r for r in registrations if r.typ.endswith(":SchemaSubject")}
+    order = [s.subject for t in topology.topics for s in t.subjects]
+    for alias in ("K1", "K2"):
+        for previous, subject in zip(order, order[1:], strict=False):
+            assert subjects[f"pair-{alias}-schemas-{previous}"].urn in subjects[
+                f"pair-{alias}-schemas-{subject}"].dependencies, (alias, subject)
+    for subject in order:
+        assert subjects[f"pair-K1-schemas-{subject}"].urn in subjects[f"pair-K2-schemas-{subject}"].dependencies
+        assert not any("pair-K2-" in d for d in subjects[f"pair-K1-schemas-{subject}"].dependencies)
