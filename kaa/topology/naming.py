@@ -68,6 +68,12 @@ def remote_prefix_alias(topic: str, aliases: tuple[str, ...], separator: str = "
     return None
 
 
+def resource_slug(text: str) -> str:
+    """A name as it appears inside a Pulumi resource name (lower case; runs of other characters become '-').
+    Resource names must stay stable: changing this renames (replaces) existing resources."""
+    return re.sub(r"[^a-zA-Z0-9._-]+", "-", text).strip("-").lower()
+
+
 def principal_name(principal: str) -> str:
     """`User:mm2` -> `mm2` (the SASL user name)."""
     return principal.split(":", 1)[1]

@@ -230,6 +230,7 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
         for topic_name, body in sorted(topics_node.items(), key=lambda kv: str(kv[0]))
     ]
     _topic_collisions(c, [str(t) for t in topics_node])
+    _name_collisions(c, [t for t in topics if t is not None], mirror.principal)
     if c.problems or len(clusters) != 2:
         return None
     return Topology(
@@ -281,6 +282,26 @@ def _topic_collisions(c: _Checker, names: list[str]) -> None:
             how = "letter case" if other.lower() == name.lower() else "letter case and '.' vs '_'"
             c.bad(("topics", name), f"differs from topic {other!r} only in {how}, so both would get the same Pulumi "
                   "resource names", "rename one of them", name)
+
+
+def _name_collisions(c: _Checker, topics: list[Topic], mm2_principal: str) -> None:
+    """Principals (and groups) that differ only in letter case or punctuation are different to Kafka but get
+    the same Pulumi ACL resource names (naming.resource_slug), so the second spelling is refused."""
+    seen: dict[tuple[str, str], str] = {("principal", naming.resource_slug(naming.principal_name(mm2_principal))):
+                                        mm2_principal}
+    for topic in topics:
+        names: list[tuple[Path_, str, str]] = [
+            (("topics", topic.name, "producers", str(i)), "principal", p) for i, p in enumerate(topic.producers)]
+        for i, consumer in enumerate(topic.consumers):
+            where = ("topics", topic.name, "consumers", str(i))
+            names += [(where + ("principal",), "principal", consumer.principal), (where + ("group",), "group",
+                                                                                  consumer.group)]
+        for path, what, name in names:
+            folded = naming.resource_slug(naming.principal_name(name) if what == "principal" else name)
+            first = seen.setdefault((what, folded), name)
+            if first != name:
+                c.bad(path, f"differs from {what} {first!r} only in letter case or punctuation, so both would get "
+                      "the same Pulumi resource names", f"write it as {first!r}", name)
 
 
 def _mirror(c: _Checker, node: Any) -> MirrorSettings:
