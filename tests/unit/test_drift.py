@@ -481,3 +481,52 @@ def test_remote_topics_of_topics_with_different_replication_factors_take_the_lar
     assert compare(mixed, snap) == []
     own_factor = with_kafka(snap, "K2", topics={**snap["K2"].kafka.topics, "K1.payments": TopicInfo(3, 1)})
     assert compare(mixed, own_factor) == [Change("remote-replication-factor", "K1.payments", "~", 2, 1, "K2")]
+
+
+# --- what the first mutation run of drift_compare left alive -----------------------------------------------------
+
+def test_an_acl_from_one_host_is_named_with_its_host(local, snap):
+    pinned = Acl("User:billing", "TOPIC", "LITERAL", "orders", "READ", host="10.0.0.7")
+    changed = with_kafka(snap, "K1", acls=snap["K1"].kafka.acls | {pinned})
+    assert [c.name for c in compare(local, changed)] == ["ALLOW User:billing READ on topic orders from 10.0.0.7"]
+
+
+def test_a_missing_cleanup_policy_is_drift_not_a_crash(local, snap):
+    k1 = snap["K1"].kafka
+    configs = {**k1.configs, "orders": {k: v for k, v in k1.configs["orders"].items() if k != "cleanup.policy"}}
+    assert compare(local, with_kafka(snap, "K1", configs=configs)) == [
+        Change("topic-config", "orders", "~", {"cleanup.policy": "delete"}, {"cleanup.policy": None}, "K1"),
+        Change("remote-config", "K1.orders", "~", {"cleanup.policy": None}, {"cleanup.policy": "delete"}, "K2")]
+
+
+def test_a_registered_schema_that_does_not_parse_differs_from_the_spec(local, snap):
+    r1 = snap["K1"].registry
+    broken = replace(r1.versions["orders-value"][0], schema="{not json")
+    changed = with_registry(snap, "K1", versions={**r1.versions, "orders-value": (broken,)})
+    assert compare(local, changed) == [Change("schema-versions", "orders-value", "~", ["schemas/orders-value-v1.avsc"],
+                                              [{"version": 1, "id": broken.id, "schema": None}], "K1")]
+
+
+def test_remote_names_follow_the_topologys_separator(local):
+    underscored = replace(local, mirror=replace(local.mirror, separator="_"))
+    snap = clean_snapshot(underscored)
+    assert "K1_orders" in snap["K2"].kafka.topics and compare(underscored, snap) == []
+    topics = {**snap["K1"].kafka.topics, "K2_audit": TopicInfo(1, 1)}
+    assert [(c.kind, c.name) for c in compare(underscored, with_kafka(snap, "K1", topics=topics))] == [
+        ("remote-topic", "K2_audit")]
+
+
+@pytest.mark.parametrize("unread", ["K1 offsets", "K2 offsets", "K1 cluster", "K2 cluster"])
+def test_lag_is_unknown_when_either_side_could_not_be_read(local, snap, unread):
+    ends = {"K1": {"orders": (1,) * 6}, "K2": {"K1.orders": (1,) * 6}}
+    both = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    alias, what = unread.split()
+    side = both[alias]
+    broken = {**both, alias: replace(side, kafka=None if what == "cluster" else replace(side.kafka, end_offsets=None))}
+    assert flow_lags(local, broken) is None
+
+
+def test_heartbeats_do_not_count_as_lag(local, snap):
+    ends = {"K1": {"orders": (1,) * 6, "heartbeats": (500,)}, "K2": {"K1.orders": (1,) * 6, "K1.heartbeats": (0,)}}
+    lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    assert flow_lags(local, lagged)[0] == FlowLag("K1", "K2", 1, 0, None, 0)
