@@ -530,3 +530,30 @@ def test_heartbeats_do_not_count_as_lag(local, snap):
     ends = {"K1": {"orders": (1,) * 6, "heartbeats": (500,)}, "K2": {"K1.orders": (1,) * 6, "K1.heartbeats": (0,)}}
     lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
     assert flow_lags(local, lagged)[0] == FlowLag("K1", "K2", 1, 0, None, 0)
+
+
+def test_every_topic_is_compared_after_a_missing_one(local, snap):
+    k1 = snap["K1"].kafka
+    topics = {k: v for k, v in k1.topics.items() if k != "customers"}  # the first topic in the spec's order
+    topics["shipments"] = TopicInfo(3, 1)
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, with_kafka(snap, "K1", topics=topics))] == [
+        ("topic", "customers", "K1"), ("partitions", "shipments", "K1"), ("remote-partitions", "K1.shipments", "K2")]
+
+
+def test_a_topic_or_remote_topic_without_any_config_read(local, snap):
+    k1, k2 = snap["K1"].kafka, snap["K2"].kafka
+    k1_configs = {k: v for k, v in k1.configs.items() if k != "payments"}
+    k2_configs = {k: v for k, v in k2.configs.items() if k != "K1.orders"}
+    changed = with_kafka(with_kafka(snap, "K1", configs=k1_configs), "K2", configs=k2_configs)
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
+        ("topic-config", "payments", "K1"), ("remote-config", "K1.orders", "K2"), ("remote-config", "K1.payments", "K2")]
+
+
+def test_every_remote_topic_is_compared_after_a_missing_source_or_remote(local, snap):
+    k1, k2 = snap["K1"].kafka, snap["K2"].kafka
+    without_source = with_kafka(snap, "K1", topics={k: v for k, v in k1.topics.items() if k != "customers"})
+    remote_topics = {k: v for k, v in k2.topics.items() if k != "K1.orders"}
+    remote_topics["K1.shipments"] = TopicInfo(5, 1)
+    changed = with_kafka(without_source, "K2", topics=remote_topics)
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
+        ("topic", "customers", "K1"), ("remote-topic", "K1.orders", "K2"), ("remote-partitions", "K1.shipments", "K2")]
