@@ -546,7 +546,8 @@ def test_a_topic_or_remote_topic_without_any_config_read(local, snap):
     k2_configs = {k: v for k, v in k2.configs.items() if k != "K1.orders"}
     changed = with_kafka(with_kafka(snap, "K1", configs=k1_configs), "K2", configs=k2_configs)
     assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
-        ("topic-config", "payments", "K1"), ("remote-config", "K1.orders", "K2"), ("remote-config", "K1.payments", "K2")]
+        ("topic-config", "payments", "K1"), ("remote-config", "K1.orders", "K2"),
+        ("remote-config", "K1.payments", "K2")]
 
 
 def test_every_remote_topic_is_compared_after_a_missing_source_or_remote(local, snap):
@@ -557,3 +558,40 @@ def test_every_remote_topic_is_compared_after_a_missing_source_or_remote(local, 
     changed = with_kafka(without_source, "K2", topics=remote_topics)
     assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
         ("topic", "customers", "K1"), ("remote-topic", "K1.orders", "K2"), ("remote-partitions", "K1.shipments", "K2")]
+
+
+def test_every_connector_is_compared_after_a_missing_one_and_extras_of_either_flow_are_ours(local, snap):
+    source = snap["K2"].connect.connectors["mm2-k1-k2-source"]
+    heartbeat = snap["K2"].connect.connectors["mm2-k1-k2-heartbeat"]
+    changed = with_connector(snap, "K2", "mm2-k1-k2-source", None)  # the first derived connector
+    changed = with_connector(changed, "K2", "mm2-k1-k2-heartbeat", replace(heartbeat, config={
+        **heartbeat.config, "emit.heartbeats.interval.seconds": "60"}))
+    changed = with_connector(changed, "K2", "mm2-k2-k1-source", source)  # the other flow's, on the wrong worker
+    assert sorted((c.kind, c.name, c.action, c.cluster) for c in compare(local, changed)) == [
+        ("connector", "mm2-k1-k2-source", "+", "K2"), ("connector", "mm2-k2-k1-source", "-", "K2"),
+        ("connector-config", "mm2-k1-k2-heartbeat", "~", "K2")]
+
+
+def test_a_subject_gone_from_one_registry_and_a_version_in_one_only(local, snap):
+    r1, r2 = snap["K1"].registry, snap["K2"].registry
+    gone = with_registry(snap, "K2", subjects=r2.subjects - {"customers-value"},
+                         versions={k: v for k, v in r2.versions.items() if k != "customers-value"})
+    extra = LiveVersion(2, 999, "AVRO", '{"type":"record","name":"X","fields":[]}')
+    changed = with_registry(gone, "K1", versions={**r1.versions, "orders-value": (*r1.versions["orders-value"], extra)})
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
+        ("subject", "customers-value", "K2"), ("schema-versions", "orders-value", "K1")]
+
+
+def test_lag_is_reported_beside_every_other_change(local, snap):
+    ends = {"K1": {"orders": (9,) * 6}, "K2": {"K1.orders": (0,) * 6}}
+    lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    topics = {k: v for k, v in lagged["K1"].kafka.topics.items() if k != "payments"}
+    changed = with_kafka(lagged, "K1", topics=topics)
+    assert [(c.kind, c.name) for c in compare(local, changed, DriftOptions(max_lag=10))] == [
+        ("topic", "payments"), ("replication-lag", "K1->K2")]
+
+
+def test_extra_remote_topics_after_one_out_of_scope(local, snap):
+    topics = {**snap["K2"].kafka.topics, "K1.aaa": TopicInfo(1, 1), "K1.zzz": TopicInfo(1, 1)}
+    changed = with_kafka(snap, "K2", topics=topics)
+    assert [c.name for c in compare(local, changed, DriftOptions(scope="zzz"))] == ["K1.zzz"]
