@@ -16,6 +16,7 @@ import pytest
 
 from components.kafka_cluster import slug
 from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 from policy import checks
 from policy.checks import CheckArgs
 from policy.context import PolicyContext, StackInfo, context_for, environment_of_stack_name
@@ -123,14 +124,20 @@ def local_ctx() -> PolicyContext:
     return context_for(StackInfo(stack="local", project="kafka-active-active"))
 
 
-@pytest.fixture(scope="module")
-def prod_res(prod: Topology) -> list[Res]:
-    return pair_resources(prod)
+# Captured once, when pytest imports this module: a capture runs the components under Pulumi's mocks (~1.5 s),
+# and a mutation run (make mutation) forks its mutants after collecting the tests, so they all share it.
+CAPTURED = {name: pair_resources(load_topology(ROOT / "stacks" / f"{name}.yaml", name=name))
+            for name in ("prod", "local")}
 
 
 @pytest.fixture(scope="module")
-def local_res(local: Topology) -> list[Res]:
-    return pair_resources(local)
+def prod_res() -> list[Res]:
+    return CAPTURED["prod"]
+
+
+@pytest.fixture(scope="module")
+def local_res() -> list[Res]:
+    return CAPTURED["local"]
 
 
 ALL_CHECKS = [checks.prefixes, checks.parity, checks.mirroring, checks.consumers, checks.durability,
