@@ -762,3 +762,43 @@ def test_a_password_in_the_producer_override_alone_needs_a_secret(prod_res, prod
     report = run(checks.secret_credentials, plain, prod_ctx)
     assert report.names() == [name]
     assert "config holds MM2's password and is not a secret" in report.messages[0]
+
+
+# --- exact messages (a reviewer reads them; the mutation run showed substring checks let them rot) ------------
+def test_parity_messages_in_full(prod_res, prod_ctx):
+    changed = without(prod_res, "pair-K1-topic-customers", "pair-K1-acl-billing-topic-literal-k2.orders-read",
+                      "pair-K2-acl-analytics-topic-literal-shipments-read")
+    changed = edit(changed, "pair-K2-topic-orders", lambda p: p.update(partitions=3.0))
+    changed = edit_config(changed, "pair-K2-topic-orders", **{"retention.ms": "1000", "compression.type": None,
+                                                                "max.message.bytes": 2097152.0})
+    changed = edit_config(changed, "pair-K2-topic-shipments", **{"retention.ms": "1000"})
+    changed = [replace(r, props={**r.props, "partitions": UNKNOWN}) if r.name == "pair-K1-topic-shipments" else r
+               for r in without(changed, "pair-K2-topic-payments")]  # unknown in a preview: not compared
+    report = run(checks.parity, changed, prod_ctx)
+    same = "both clusters must hold the same topic so clients behave the same after a failover"
+    access = "both clusters must grant the same access so clients and MM2 keep working after a failover"
+    assert report.violations == [
+        ("topic 'customers' exists on K2 only: every local topic must exist on both clusters with the same settings "
+         "(clients failing over to K1 produce and consume it there); declare it on K1 too",
+         named(prod_res, "pair-K2-topic-customers").urn),
+        ("topic 'orders' differs between K1 and K2: partitions 6 on K1 vs 3 on K2; config compression.type 'zstd' "
+         "on K1 vs unset on K2; config max.message.bytes unset on K1 vs '2097152' on K2; config retention.ms "
+         f"'604800000' on K1 vs '1000' on K2; {same}", named(prod_res, "pair-K2-topic-orders").urn),
+        ("topic 'payments' exists on K1 only: every local topic must exist on both clusters with the same settings "
+         "(clients failing over to K2 produce and consume it there); declare it on K2 too",
+         named(prod_res, "pair-K1-topic-payments").urn),
+        (f"topic 'shipments' differs between K1 and K2: config retention.ms '259200000' on K1 vs '1000' on K2; {same}",
+         named(prod_res, "pair-K2-topic-shipments").urn),
+        ("ACL 'ALLOW User:analytics READ on topic shipments' on K1 has no counterpart on K2 (expected it on "
+         f"'shipments'): {access}", named(prod_res, "pair-K1-acl-analytics-topic-literal-shipments-read").urn),
+        ("ACL 'ALLOW User:billing READ on topic K1.orders' on K2 has no counterpart on K1 (expected it on "
+         f"'K2.orders'): {access}", named(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read").urn),
+    ]
+
+
+def test_parity_needs_exactly_two_clusters_even_with_acls_alone(prod_res, prod_ctx):
+    only_k1_acls = [r for r in prod_res if r.type == ACL and r.name.startswith("pair-K1-")]
+    assert run(checks.parity, only_k1_acls, replace(prod_ctx, aliases=())).messages == [
+        "the stack's resources belong to 1 cluster(s) ['K1']: an active-active pair declares the same topics, ACLs "
+        "and schemas on exactly two clusters"]
+    assert run(checks.parity, [], prod_ctx).violations == []
