@@ -802,3 +802,29 @@ def test_parity_needs_exactly_two_clusters_even_with_acls_alone(prod_res, prod_c
         "the stack's resources belong to 1 cluster(s) ['K1']: an active-active pair declares the same topics, ACLs "
         "and schemas on exactly two clusters"]
     assert run(checks.parity, [], prod_ctx).violations == []
+
+
+def test_registry_parity_messages_in_full(prod_res, prod_ctx):
+    changed = without(prod_res, "pair-K1-schemas-customers-value")
+    changed = edit(changed, "pair-K2-schemas-orders-value", lambda p: p["schemas"][0].update(schemaType="JSON"))
+    changed = edit(changed, "pair-K2-schemas-payments-key", lambda p: p["schemas"][0].pop("schemaType"))  # AVRO
+    changed = edit(changed, "pair-K2-schemas-payments-value", lambda p: p["schemas"][0].update(schema='"string"'))
+    changed = edit(changed, "pair-K1-schemas-shipments-value", lambda p: p.update(compatibility=None))
+    versions = ("has different versions in the two registries (1 in K1's, 1 in K2's, first difference at version "
+                "1): the same versions in the same order give the same IDs on both sides")
+    assert run(checks.parity, changed, prod_ctx).violations == [
+        ("subject 'customers-value' is registered in K2's registry only: MM2 copies the schema ID in each record, "
+         "so K1's registry must hold the same subject with the same IDs; declare it for both registries",
+         named(prod_res, "pair-K2-schemas-customers-value").urn),
+        (f"subject 'orders-value' {versions}", named(prod_res, "pair-K2-schemas-orders-value").urn),
+        (f"subject 'payments-value' {versions}", named(prod_res, "pair-K2-schemas-payments-value").urn),
+        ("subject 'shipments-value' has compatibility registry default in K1's registry and BACKWARD in K2's: a "
+         "version accepted on one side could be refused on the other",
+         named(prod_res, "pair-K2-schemas-shipments-value").urn),
+    ]
+    unknown = [replace(r, props={**r.props, "compatibility": UNKNOWN, "schemas": UNKNOWN})
+               if r.name == "pair-K1-schemas-orders-value" else r for r in prod_res]
+    assert run(checks.parity, unknown, prod_ctx).violations == []  # not known in a preview: not compared
+    assert run(checks.parity, without(prod_res, "pair-K2-schemas-payments-key"), prod_ctx).messages == [
+        "subject 'payments-key' is registered in K1's registry only: MM2 copies the schema ID in each record, so "
+        "K2's registry must hold the same subject with the same IDs; declare it for both registries"]
