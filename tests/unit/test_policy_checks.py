@@ -480,10 +480,17 @@ def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
              else r for r in prod_res]
     plain = edit(plain, "pair-K1-schemas-orders-value", lambda p: p.update(auth={"username": "u", "password": "p"}))
     report = run(checks.secret_credentials, plain, prod_ctx)
-    names = report.names()
-    assert {"pair-K1-provider", "pair-K2-provider", "pair-K1-scram-mm2", "pair-K1-schemas-orders-value",
-            "pair-mirror-mm2-k1-k2-source"} <= set(names)
-    assert len(names) == 2 + 2 + 1 + 6
+    connectors = [f"mm2-{f}-{k}" for f in ("k1-k2", "k2-k1") for k in ("checkpoint", "heartbeat", "source")]
+    assert [(m, u.rsplit("::", 1)[-1]) for m, u in report.violations] == [
+        *((f"the kafka provider of {a} gets its SASL password as plain text: it would be stored unencrypted in the "
+           "state; pass it from a secret (pulumi config set --secret)", f"pair-{a}-provider") for a in ("K1", "K2")),
+        ("pair-K1-schemas-orders-value gets its HTTP credentials (auth) as plain text; pass them from a secret",
+         "pair-K1-schemas-orders-value"),
+        *((f"the SCRAM credential pair-{a}-scram-mm2 gets its password as plain text; pass it from a secret",
+           f"pair-{a}-scram-mm2") for a in ("K1", "K2")),
+        *((f"connector pair-mirror-{c}'s config holds MM2's password and is not a secret; make it a secret output "
+           "so the state encrypts it", f"pair-mirror-{c}") for c in connectors),
+    ]
 
 
 def test_secret_credentials_trusts_the_provider_inputs_when_outputs_lose_the_mark(prod_res, prod_ctx):
@@ -828,3 +835,36 @@ def test_registry_parity_messages_in_full(prod_res, prod_ctx):
     assert run(checks.parity, without(prod_res, "pair-K2-schemas-payments-key"), prod_ctx).messages == [
         "subject 'payments-key' is registered in K1's registry only: MM2 copies the schema ID in each record, so "
         "K2's registry must hold the same subject with the same IDs; declare it for both registries"]
+
+
+def test_durability_messages_in_full_and_the_spellings_kafka_accepts(prod_res, prod_ctx):
+    c = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{
+        "producer.override.acks": "-1", "producer.override.enable.idempotence": "TRUE"})  # both mean all / on
+    c = edit_config(c, "pair-mirror-mm2-k2-k1-source", **{
+        "producer.override.acks": "ALL", "producer.override.enable.idempotence": None,
+        "offset-syncs.topic.replication.factor": "2"})
+    c = edit_config(c, "pair-mirror-mm2-k1-k2-checkpoint", **{"checkpoints.topic.replication.factor": "1"})
+    c = edit_config(c, "pair-mirror-mm2-k2-k1-checkpoint", **{"checkpoints.topic.replication.factor": None})  # 3
+    c = edit_config(c, "pair-mirror-mm2-k1-k2-heartbeat", **{"heartbeats.topic.replication.factor": "2"})
+    c = edit_config(c, "pair-mirror-mm2-k2-k1-heartbeat", **{"producer.override.acks": "0"})
+    c = edit_config(c, "pair-K1-topic-orders", **{"min.insync.replicas": "1", "unclean.leader.election.enable": "TRUE"})
+    c = edit(c, "pair-K2-topic-payments", lambda p: p.pop("replicationFactor"))
+    factor = "the topics MM2 creates need a replication factor of at least 3"
+    assert [(m, u.rsplit("::", 1)[-1]) for m, u in run(checks.durability, c, prod_ctx).violations] == [
+        ("topic 'orders' on K1 has min.insync.replicas 1: an acks=all write is acknowledged by a single replica; set "
+         "it to at least 2", "pair-K1-topic-orders"),
+        ("topic 'orders' on K1 enables unclean leader election: an out-of-sync replica can become leader and drop "
+         "acknowledged writes; set unclean.leader.election.enable=false", "pair-K1-topic-orders"),
+        ("topic 'payments' on K2 does not set its replication factor (the broker default applies); set it to at "
+         "least 3", "pair-K2-topic-payments"),
+        (f"connector mm2-k1-k2-checkpoint has checkpoints.topic.replication.factor=1: {factor}",
+         "pair-mirror-mm2-k1-k2-checkpoint"),
+        (f"connector mm2-k1-k2-heartbeat has heartbeats.topic.replication.factor=2: {factor}",
+         "pair-mirror-mm2-k1-k2-heartbeat"),
+        ("connector mm2-k2-k1-heartbeat has producer.override.acks=0: MM2 must write to the target with acks=all, "
+         "or a broker failure loses mirrored records", "pair-mirror-mm2-k2-k1-heartbeat"),
+        ("connector mm2-k2-k1-source does not enable producer.override.enable.idempotence: retries would write "
+         "duplicates to the target", "pair-mirror-mm2-k2-k1-source"),
+        (f"connector mm2-k2-k1-source has offset-syncs.topic.replication.factor=2: {factor}",
+         "pair-mirror-mm2-k2-k1-source"),
+    ]
