@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 KAA := scripts/kaa
 
-.PHONY: setup up down test lint unit integration e2e bench
+.PHONY: setup up down test lint unit tools integration e2e bench mutation
 
 setup:            ## install everything (virtualenv, Kafka/Connect/registry jars, Pulumi engine); cached
 	scripts/setup.sh all
@@ -20,14 +20,24 @@ lint: setup
 unit: setup
 	.venv/bin/python -m pytest tests/unit -q
 
+tools: setup      ## tests that need the tools tier (actionlint, Node, mermaid, Chromium, git, `kaa` processes)
+	.venv/bin/python -m pytest tests/tools -q
+
 integration: setup
 	.venv/bin/python -m pytest tests/integration -q
 
 e2e: setup
 	.venv/bin/python -m pytest tests/e2e -q
 
-test: setup lint  ## every tier: lint, unit, integration (real pair), e2e (real Pulumi engine + pair)
-	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e -q
+test: setup lint  ## every tier: lint, unit, tools, integration (real pair), e2e (real Pulumi engine + pair)
+	.venv/bin/python -m pytest tests/unit tests/tools tests/integration tests/e2e -q
+
+# Mutation testing (a benchmark, not a gate): mutmut changes the pure logic one small edit at a time and runs the
+# unit tier against each mutant; docs/mutation.md has the last score. Narrow it with MUTANTS, e.g.
+# `make mutation MUTANTS='kaa.mirror.mm2_settings*'`; `.venv/bin/mutmut show <name>` prints one mutant.
+mutation: setup
+	.venv/bin/mutmut run --max-children $${MUTATION_JOBS:-2} $(MUTANTS)
+	.venv/bin/mutmut results
 
 bench: setup
 	.venv/bin/python -m benchmarks

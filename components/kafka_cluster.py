@@ -2,7 +2,6 @@
 the MM2 principal's SCRAM credential. Remote topics are MM2's and are never declared here."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pulumi
@@ -29,8 +28,7 @@ class KafkaClusterArgs:
     manage_mm2_credential: bool = True
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9._-]+", "-", text).strip("-").lower()
+slug = naming.resource_slug
 
 
 class KafkaCluster(pulumi.ComponentResource):

@@ -287,6 +287,42 @@ def mirroring(args: CheckArgs, report: Report) -> None:
             report(f"local topic {name!r} on {source} is not mirrored to {target} (not in the topics of "
                    f"{', '.join(c.name for c in connectors)}): clients failing over to {target} would miss its "
                    "data; add it to the flow, or set `mirror: false` on the topic to opt out", topic.urn)
+    _mm2_grants(view, context, pair, report)
+
+
+MM2_SOURCE_OPERATIONS = ("READ", "DESCRIBE")  # what MM2 needs on a mirrored local topic of its source
+MM2_TARGET_OPERATIONS = ("CREATE", "WRITE", "DESCRIBE")  # ... and on the remote topic it makes on its target
+
+
+def mm2_allowed(acls: list[AclRes], principals: set[str], operation: str, topic: str) -> bool:
+    """An ALLOW binding of MM2's principal covers `topic` for `operation` and no DENY (its own or `User:*`'s)
+    takes it back: Kafka lets DENY win."""
+    allowed = any(a.principal in principals and a.grants(operation) and a.covers_topic(topic) for a in acls)
+    denied = any(a.permission == "DENY" and a.principal in principals | {"User:*"} and a.operation in (operation, "ALL")
+                 and a.covers_topic(topic) for a in acls)
+    return allowed and not denied
+
+
+def _mm2_grants(view: StackView, context: PolicyContext, pair: tuple[str, str], report: Report) -> None:
+    """MM2's principal may read each mirrored topic on its source and create and write its remote copy on the
+    target (a PREFIXED grant on `<source><sep>` declared LITERAL covers no remote topic)."""
+    principals, sep = mm2_principals(view, context), view.separator
+    if not principals:
+        return
+    for source, target in (pair, pair[::-1]):
+        on_source, on_target = view.acls_on(source), view.acls_on(target)
+        if not all(known(a.principal, a.permission, a.operation, a.pattern, a.resource_name)
+                   for a in on_source + on_target):
+            continue
+        for name in sorted(mirrored_topics(view, context, source, target)):
+            remote = naming.remote_topic(source, name, sep)
+            for alias, acls, topic, operations in ((source, on_source, name, MM2_SOURCE_OPERATIONS),
+                                                   (target, on_target, remote, MM2_TARGET_OPERATIONS)):
+                missing = [op for op in operations if not mm2_allowed(acls, principals, op, topic)]
+                if missing:
+                    report(f"MM2's principal {', '.join(sorted(principals))} may not {'/'.join(missing)} topic "
+                           f"{topic!r} on {alias}: the flow {source}->{target} could not replicate {name!r}; "
+                           "grant them (the derived MM2 ACLs do)")
 
 
 def _check_connector(c: ConnectorRes, context: PolicyContext, report: Report) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
+TOPIC_CHARACTER = re.compile(r"[a-zA-Z0-9._-]")
+MAX_TOPIC_LENGTH = 249
 LEGAL_ALIAS = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 PRINCIPAL = re.compile(r"^User:[^\s*:][^\s:]*$")
 GROUP = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
@@ -19,6 +21,22 @@ RESERVED_PATTERNS = (
     (re.compile(r"^connect-"), "starts with connect- (Kafka Connect's topics)"),
     (re.compile(r"^_schemas"), "is the schema registry's storage topic"),
 )
+
+
+def illegal_topic_name(topic: str) -> tuple[str, str] | None:
+    """(problem, fix) when Kafka refuses `topic` as a topic name (Topic.validate in Kafka's clients), else None."""
+    if topic in (".", ".."):
+        return "is '.' or '..', which Kafka refuses as a topic name", "use a name with a letter or digit"
+    if not topic:
+        return "is empty", "use 1-249 of a-z A-Z 0-9 . _ -"
+    if len(topic) > MAX_TOPIC_LENGTH:
+        return (f"has {len(topic)} characters, Kafka allows at most {MAX_TOPIC_LENGTH}",
+                f"shorten it to at most {MAX_TOPIC_LENGTH} characters")
+    bad = sorted({ch for ch in topic if not TOPIC_CHARACTER.fullmatch(ch)})
+    if bad:
+        shown = " ".join(repr(ch) for ch in bad)
+        return f"contains {shown}, which Kafka refuses in topic names", "use only a-z A-Z 0-9 . _ -"
+    return None
 
 
 def remote_topic(source_alias: str, topic: str, separator: str = ".") -> str:
@@ -48,6 +66,12 @@ def remote_prefix_alias(topic: str, aliases: tuple[str, ...], separator: str = "
         if topic.startswith(f"{alias}{separator}"):
             return alias
     return None
+
+
+def resource_slug(text: str) -> str:
+    """A name as it appears inside a Pulumi resource name (lower case; runs of other characters become '-').
+    Resource names must stay stable: changing this renames (replaces) existing resources."""
+    return re.sub(r"[^a-zA-Z0-9._-]+", "-", text).strip("-").lower()
 
 
 def principal_name(principal: str) -> str:

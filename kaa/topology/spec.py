@@ -231,6 +231,7 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
         for topic_name, body in sorted(topics_node.items(), key=lambda kv: str(kv[0]))
     ]
     _topic_collisions(c, [str(t) for t in topics_node])
+    _name_collisions(c, [t for t in topics if t is not None], mirror.principal)
     if c.problems or len(clusters) != 2:
         return None
     return Topology(
@@ -266,15 +267,42 @@ def _defaults(c: _Checker, node: Any) -> _Defaults:
 
 
 def _topic_collisions(c: _Checker, names: list[str]) -> None:
-    """Kafka refuses a topic whose name equals another's once '.' and '_' are treated alike."""
+    """Kafka refuses a topic whose name equals another's once '.' and '_' are treated alike (their metric names
+    collide). Names that differ only in letter case are legal in Kafka but get the same Pulumi resource names
+    (ACL names are lower-cased), so they are refused too; existing resource names stay as they are."""
     seen: dict[str, str] = {}
     for name in sorted(names):
-        folded = name.replace(".", "_")
-        if folded in seen:
-            c.bad(("topics", name), f"collides with topic {seen[folded]!r} (Kafka treats '.' and '_' alike in "
+        folded = name.replace(".", "_").lower()
+        other = seen.get(folded)
+        if other is None:
+            seen[folded] = name
+        elif other.replace(".", "_") == name.replace(".", "_"):
+            c.bad(("topics", name), f"collides with topic {other!r} (Kafka treats '.' and '_' alike in "
                   "topic names and refuses the second one)", "rename one of them", name)
         else:
-            seen[folded] = name
+            how = "letter case" if other.lower() == name.lower() else "letter case and '.' vs '_'"
+            c.bad(("topics", name), f"differs from topic {other!r} only in {how}, so both would get the same Pulumi "
+                  "resource names", "rename one of them", name)
+
+
+def _name_collisions(c: _Checker, topics: list[Topic], mm2_principal: str) -> None:
+    """Principals (and groups) that differ only in letter case or punctuation are different to Kafka but get
+    the same Pulumi ACL resource names (naming.resource_slug), so the second spelling is refused."""
+    seen: dict[tuple[str, str], str] = {("principal", naming.resource_slug(naming.principal_name(mm2_principal))):
+                                        mm2_principal}
+    for topic in topics:
+        names: list[tuple[Path_, str, str]] = [
+            (("topics", topic.name, "producers", str(i)), "principal", p) for i, p in enumerate(topic.producers)]
+        for i, consumer in enumerate(topic.consumers):
+            where = ("topics", topic.name, "consumers", str(i))
+            names += [(where + ("principal",), "principal", consumer.principal), (where + ("group",), "group",
+                                                                                  consumer.group)]
+        for path, what, name in names:
+            folded = naming.resource_slug(naming.principal_name(name) if what == "principal" else name)
+            first = seen.setdefault((what, folded), name)
+            if first != name:
+                c.bad(path, f"differs from {what} {first!r} only in letter case or punctuation, so both would get "
+                      "the same Pulumi resource names", f"write it as {first!r}", name)
 
 
 def _mirror(c: _Checker, node: Any) -> MirrorSettings:
@@ -405,8 +433,9 @@ def _topic(
 ) -> Topic | None:
     path = ("topics", name)
     start = len(c.problems)
-    if not naming.LEGAL_TOPIC.match(name):
-        c.bad(path, "is not a legal Kafka topic name", "use 1-249 of a-z A-Z 0-9 . _ -", name)
+    illegal = naming.illegal_topic_name(name)
+    if illegal:
+        c.bad(path, illegal[0], illegal[1], name, show_value=len(name) <= naming.MAX_TOPIC_LENGTH)
     alias = naming.remote_prefix_alias(name, aliases, separator)
     if alias:
         c.bad(path, f"starts with the cluster alias {alias!r} and the separator {separator!r}, so MM2 treats it as "

@@ -173,7 +173,7 @@ def test_schemas_get_the_same_ids_and_an_out_of_band_registration_is_caught(appl
     assert apply_schemas(load_topology(STACK), access)["K1"] == ids["K1"]
 
 
-def test_acls_are_enforced_for_consumers_producers_and_mm2(applied, access):
+def test_acls_are_enforced_for_consumers_producers_and_mm2(applied, topology, access):
     consumer = as_user(access["K1"].kafka, "it-consumer", fx.APP_USERS["it-consumer"])
     producer = as_user(access["K1"].kafka, "it-producer", fx.APP_USERS["it-producer"])
     produce(producer, "it-orders", [{"value": b"from-producer"}])
@@ -187,8 +187,17 @@ def test_acls_are_enforced_for_consumers_producers_and_mm2(applied, access):
         consume(consumer, ["it-orders"], count=1, group="someone-elses-group", timeout=20)
     with pytest.raises(RuntimeError, match="TOPIC_AUTHORIZATION_FAILED|authoriz"):
         produce(producer, "K2.it-orders", [{"value": b"must-not-land"}])
-    # The MM2 principal's derived set is enough: both flows replicated above while running as it-mm2.
-    assert fx.mm2_user(load_topology(STACK)) == "it-mm2"
+    # The MM2 principal's derived set is enough: both flows replicated above, and every connector Connect runs
+    # (what MM2 really logs in with, read back from the workers) uses it-mm2 on both clusters, never admin.
+    for alias, state in derive(topology).items():
+        client = ConnectClient(access[alias].connect)
+        for connector in state.connectors:
+            live = client.config(connector.name)
+            assert live is not None, connector.name
+            logins = {key: live[key] for key in live if key.endswith("sasl.jaas.config")}
+            assert {"source.cluster.sasl.jaas.config", "target.cluster.sasl.jaas.config"} <= set(logins), connector.name
+            for key, login in logins.items():
+                assert 'username="it-mm2"' in login, f"{connector.name} {key} does not log in as it-mm2"
 
 
 def test_registries_out_of_step_are_aligned_again(applied, topology, access):

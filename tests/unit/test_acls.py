@@ -110,3 +110,10 @@ def test_cluster_acls_are_sorted_unique_and_symmetric(local: Topology) -> None:
 def test_acls_are_allow_bindings_for_any_host(local: Topology) -> None:
     for acl in cluster_acls(local, "K1"):
         assert (acl.permission, acl.host) == ("ALLOW", "*")
+
+
+def test_an_acl_describes_itself_with_its_pattern_when_not_literal() -> None:
+    assert Acl("User:mm2", "TOPIC", "PREFIXED", "K1.", "WRITE").describe() == (
+        "ALLOW User:mm2 WRITE on topic K1. (prefixed)")
+    assert Acl("User:billing", "GROUP", "LITERAL", "billing", "READ").describe() == (
+        "ALLOW User:billing READ on group billing")

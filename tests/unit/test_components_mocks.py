@@ -11,59 +11,20 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.kafka_cluster import PULUMI_OPERATIONS
+from kaa.topology.derive import derive
+from tests.component_capture import declare_pair, registered, start, unwrap_secret
+
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"K1": {"adminUsername": "admin", "adminPassword": "k1-admin-pw", "mm2Password": "k1-mm2-pw"},
-           "K2": {"adminUsername": "admin", "adminPassword": "k2-admin-pw", "mm2Password": "k2-mm2-pw"}}
-
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.outputs: dict[str, dict[str, Any]] = {}
-        self.next_id = 100
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        outputs = dict(args.inputs)
-        if args.typ.endswith("SchemaSubject"):
-            outputs["ids"] = [self.next_id + i for i in range(len(args.inputs["schemas"]))]
-            self.next_id += 10
-        if args.typ.endswith("MirrorConnector"):
-            outputs["state"] = "RUNNING"
-        self.outputs[args.name] = outputs
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-    def of_type(self, suffix: str) -> list[pulumi.runtime.MockResourceArgs]:
-        return [r for r in self.resources if r.typ.endswith(suffix)]
-
-
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-
-
-def unwrap_secret(value: Any) -> Any:
-    """Mocks see secret inputs in their wire form {sig: SECRET_SIG, value: ...}."""
-    if isinstance(value, dict) and SECRET_SIG in value.values():
-        return value["value"]
-    return value
 
 
 @pytest.fixture()
 def pair():
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="kafka-active-active", stack="local", preview=False)
-    pulumi.runtime.set_all_config(
-        {"kafka-active-active:credentials": json.dumps(SECRETS)}, ["kafka-active-active:credentials"]
-    )
-    from components.active_pair import ActiveActivePair, ActiveActivePairArgs
-    from components.pulumi_credentials import from_config
     from kaa.topology.spec import load_topology
 
     topology = load_topology(ROOT / "stacks" / "local.yaml")
-    component = ActiveActivePair("pair", ActiveActivePairArgs(topology, from_config(pulumi.Config(), topology.aliases)))
-    return mocks, component, topology
+    mocks, _ = start("local", topology.aliases)
+    return mocks, declare_pair(topology), topology
 
 
 @pulumi.runtime.test
@@ -89,9 +50,18 @@ def test_each_cluster_gets_its_topics_acls_and_provider(pair):
         assert orders["pair-K1-topic-orders"]["partitions"] == 6
         assert orders["pair-K1-topic-orders"]["config"]["retention.ms"] == "604800000"
         acls = mocks.of_type("kafka:index/acl:Acl")
-        k1 = [a for a in acls if a.name.startswith("pair-K1-")]
-        k2 = [a for a in acls if a.name.startswith("pair-K2-")]
-        assert len(k1) == len(k2) == len(component.clusters["K1"].acls) > 0
+        assert len({a.name for a in acls}) == len(acls), "two ACLs share a Pulumi resource name"
+        for alias, state in derive(topology).items():
+            declared = sorted(
+                (a.inputs["aclPrincipal"], a.inputs["aclResourceType"].upper(), a.inputs["resourcePatternTypeFilter"]
+                 .upper(), a.inputs["aclResourceName"], a.inputs["aclOperation"], a.inputs["aclHost"],
+                 a.inputs["aclPermissionType"].upper())
+                for a in acls if a.name.startswith(f"pair-{alias}-")
+            )
+            expected = sorted((a.principal, a.resource_type, a.pattern_type, a.resource_name,
+                               PULUMI_OPERATIONS[a.operation], a.host, a.permission) for a in state.acls)
+            assert declared == expected, alias
+            assert any(a[2] == "PREFIXED" for a in declared), "MM2's remote-topic grant is PREFIXED"
         scram = mocks.of_type("UserScramCredential")
         assert sorted(s.inputs["username"] for s in scram) == ["mm2", "mm2"]
 
@@ -144,9 +114,9 @@ def test_passwords_reach_connectors_and_providers_only_as_secrets(pair):
         assert await creds.admin_password.is_secret()
         assert await creds.mm2_password.is_secret()
         config = await connector.config.future()
-        assert 'password="k1-mm2-pw"' in config["source.cluster.sasl.jaas.config"]
-        assert 'password="k2-mm2-pw"' in config["target.cluster.sasl.jaas.config"]
-        assert 'password="k2-mm2-pw"' in config["producer.override.sasl.jaas.config"]
+        assert 'password="K1-mm2-pw"' in config["source.cluster.sasl.jaas.config"]
+        assert 'password="K2-mm2-pw"' in config["target.cluster.sasl.jaas.config"]
+        assert 'password="K2-mm2-pw"' in config["producer.override.sasl.jaas.config"]
 
     return pulumi.Output.from_input(check())
 
@@ -167,3 +137,34 @@ def test_second_registry_expects_the_first_registrys_ids(pair):
 
     outs = [s.ids for reg in component.registries.values() for s in reg.subjects.values()]
     return pulumi.Output.all(*outs).apply(check)
+
+
+def test_the_mirror_waits_for_every_topic_acl_and_credential_of_both_clusters():
+    """MM2 connectors start only once both clusters hold their topics, ACLs and the MM2 credential (else the
+    first records meet missing grants)."""
+    from kaa.topology.spec import load_topology
+
+    registrations = registered(load_topology(ROOT / "stacks" / "local.yaml"))
+    (flows,) = [r for r in registrations if r.typ == "kafka-aa:index:MirrorFlows"]
+    needed = {r.urn for r in registrations
+              if r.typ in ("kafka:index/topic:Topic", "kafka:index/acl:Acl",
+                           "kafka:index/userScramCredential:UserScramCredential")}
+    assert len(needed) > 2 * 4 and needed <= set(flows.dependencies)
+    connectors = [r for r in registrations if r.typ.endswith(":MirrorConnector")]
+    assert len(connectors) == 6 and all(r.parent == flows.urn for r in connectors)
+
+
+def test_subjects_register_one_after_another_and_the_second_registry_after_the_first():
+    from kaa.topology.spec import load_topology
+
+    topology = load_topology(ROOT / "stacks" / "local.yaml")
+    registrations = registered(topology)
+    subjects = {r.name: r for r in registrations if r.typ.endswith(":SchemaSubject")}
+    order = [s.subject for t in topology.topics for s in t.subjects]
+    for alias in ("K1", "K2"):
+        for previous, subject in zip(order, order[1:], strict=False):
+            assert subjects[f"pair-{alias}-schemas-{previous}"].urn in subjects[
+                f"pair-{alias}-schemas-{subject}"].dependencies, (alias, subject)
+    for subject in order:
+        assert subjects[f"pair-K1-schemas-{subject}"].urn in subjects[f"pair-K2-schemas-{subject}"].dependencies
+        assert not any("pair-K2-" in d for d in subjects[f"pair-K1-schemas-{subject}"].dependencies)

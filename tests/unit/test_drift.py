@@ -407,7 +407,7 @@ def test_kaa_drift_without_credentials_names_the_variables_and_exits_2(monkeypat
 def test_the_drift_workflow_runs_every_stack_on_a_schedule_and_fails_on_drift():
     import yaml
 
-    from tests.unit.conftest import ROOT
+    from tests.conftest import ROOT
 
     doc = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text(encoding="utf-8"))
     on = doc.get("on", doc.get(True))
@@ -422,3 +422,175 @@ def test_the_drift_workflow_runs_every_stack_on_a_schedule_and_fails_on_drift():
     assert "scripts/setup.sh python" in run
     assert 'scripts/kaa drift --stack "$STACK" --markdown > report.md' in run
     assert '>> "$GITHUB_STEP_SUMMARY"' in run and 'exit "$code"' in run
+
+
+# --- every task, every version, every partition ------------------------------------------------------------------
+
+@pytest.mark.parametrize("tasks", [("RUNNING", "FAILED"), ("FAILED", "RUNNING"), ("RUNNING", "RUNNING", "PAUSED")])
+def test_every_task_of_a_connector_must_run(local, snap, tasks):
+    source = snap["K2"].connect.connectors["mm2-k1-k2-source"]
+    changed = with_connector(snap, "K2", "mm2-k1-k2-source", replace(source, tasks=tasks))
+    assert compare(local, changed) == [Change("connector-state", "mm2-k1-k2-source", "~", "RUNNING",
+                                              {"connector": "RUNNING", "tasks": list(tasks)}, "K2")]
+
+
+def test_a_connector_with_several_running_tasks_is_clean(local, snap):
+    source = snap["K2"].connect.connectors["mm2-k1-k2-source"]
+    changed = with_connector(snap, "K2", "mm2-k1-k2-source", replace(source, tasks=("RUNNING",) * 4))
+    assert compare(local, changed) == []
+
+
+def _two_versions(topology: Topology) -> Topology:
+    """`orders-value` with a second version (a copy of payments-value's schema)."""
+    payments = next(s for t in topology.topics for s in t.subjects if s.subject == "payments-value")
+    return replace(topology, topics=tuple(replace(t, subjects=tuple(
+        replace(s, versions=(*s.versions, payments.versions[0])) if s.subject == "orders-value" else s
+        for s in t.subjects)) for t in topology.topics))
+
+
+def test_schema_versions_registered_in_another_order_are_drift(local):
+    topology = _two_versions(local)
+    snap = clean_snapshot(topology)
+    assert compare(topology, snap) == []
+    r1 = snap["K1"].registry
+    first, second = r1.versions["orders-value"]
+    swapped = (replace(first, schema=second.schema), replace(second, schema=first.schema))
+    changed = with_registry(snap, "K1", versions={**r1.versions, "orders-value": swapped})
+    assert compare(topology, changed) == [Change(
+        "schema-versions", "orders-value", "~", ["schemas/orders-value-v1.avsc", "schemas/payments-value.avsc"],
+        [{"version": 1, "id": first.id, "schema": "schemas/payments-value.avsc"},
+         {"version": 2, "id": second.id, "schema": "schemas/orders-value-v1.avsc"}], "K1")]
+
+
+def test_lag_counts_every_partition_including_those_the_remote_topic_lacks(local, snap):
+    ends = {"K1": {"orders": (4, 5, 6, 7, 8, 9), "payments": (0, 0, 0)},
+            "K2": {"orders": (0,) * 6, "K1.orders": (4, 5), "K1.payments": (0, 0, 0)}}
+    lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    (k1_k2, _) = flow_lags(local, lagged)
+    assert (k1_k2.records, k1_k2.worst_topic, k1_k2.worst_records) == (6 + 7 + 8 + 9, "orders", 30)
+    behind_everywhere = with_kafka(lagged, "K2", end_offsets={**ends["K2"], "K1.orders": (3, 4, 5, 6, 7, 8)})
+    assert flow_lags(local, behind_everywhere)[0].records == 6
+
+
+def test_remote_topics_of_topics_with_different_replication_factors_take_the_largest(local):
+    mixed = replace(local, topics=tuple(replace(t, replication_factor=2 if t.name == "orders" else 1)
+                                        for t in local.topics))
+    snap = clean_snapshot(mixed)
+    assert {snap["K2"].kafka.topics[f"K1.{t.name}"].replication_factor for t in mixed.topics} == {2}
+    assert compare(mixed, snap) == []
+    own_factor = with_kafka(snap, "K2", topics={**snap["K2"].kafka.topics, "K1.payments": TopicInfo(3, 1)})
+    assert compare(mixed, own_factor) == [Change("remote-replication-factor", "K1.payments", "~", 2, 1, "K2")]
+
+
+# --- what the first mutation run of drift_compare left alive -----------------------------------------------------
+
+def test_an_acl_from_one_host_is_named_with_its_host(local, snap):
+    pinned = Acl("User:billing", "TOPIC", "LITERAL", "orders", "READ", host="10.0.0.7")
+    changed = with_kafka(snap, "K1", acls=snap["K1"].kafka.acls | {pinned})
+    assert [c.name for c in compare(local, changed)] == ["ALLOW User:billing READ on topic orders from 10.0.0.7"]
+
+
+def test_a_missing_cleanup_policy_is_drift_not_a_crash(local, snap):
+    k1 = snap["K1"].kafka
+    configs = {**k1.configs, "orders": {k: v for k, v in k1.configs["orders"].items() if k != "cleanup.policy"}}
+    assert compare(local, with_kafka(snap, "K1", configs=configs)) == [
+        Change("topic-config", "orders", "~", {"cleanup.policy": "delete"}, {"cleanup.policy": None}, "K1"),
+        Change("remote-config", "K1.orders", "~", {"cleanup.policy": None}, {"cleanup.policy": "delete"}, "K2")]
+
+
+def test_a_registered_schema_that_does_not_parse_differs_from_the_spec(local, snap):
+    r1 = snap["K1"].registry
+    broken = replace(r1.versions["orders-value"][0], schema="{not json")
+    changed = with_registry(snap, "K1", versions={**r1.versions, "orders-value": (broken,)})
+    assert compare(local, changed) == [Change("schema-versions", "orders-value", "~", ["schemas/orders-value-v1.avsc"],
+                                              [{"version": 1, "id": broken.id, "schema": None}], "K1")]
+
+
+def test_remote_names_follow_the_topologys_separator(local):
+    underscored = replace(local, mirror=replace(local.mirror, separator="_"))
+    snap = clean_snapshot(underscored)
+    assert "K1_orders" in snap["K2"].kafka.topics and compare(underscored, snap) == []
+    topics = {**snap["K1"].kafka.topics, "K2_audit": TopicInfo(1, 1)}
+    assert [(c.kind, c.name) for c in compare(underscored, with_kafka(snap, "K1", topics=topics))] == [
+        ("remote-topic", "K2_audit")]
+
+
+@pytest.mark.parametrize("unread", ["K1 offsets", "K2 offsets", "K1 cluster", "K2 cluster"])
+def test_lag_is_unknown_when_either_side_could_not_be_read(local, snap, unread):
+    ends = {"K1": {"orders": (1,) * 6}, "K2": {"K1.orders": (1,) * 6}}
+    both = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    alias, what = unread.split()
+    side = both[alias]
+    broken = {**both, alias: replace(side, kafka=None if what == "cluster" else replace(side.kafka, end_offsets=None))}
+    assert flow_lags(local, broken) is None
+
+
+def test_heartbeats_do_not_count_as_lag(local, snap):
+    ends = {"K1": {"orders": (1,) * 6, "heartbeats": (500,)}, "K2": {"K1.orders": (1,) * 6, "K1.heartbeats": (0,)}}
+    lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    assert flow_lags(local, lagged)[0] == FlowLag("K1", "K2", 1, 0, None, 0)
+
+
+def test_every_topic_is_compared_after_a_missing_one(local, snap):
+    k1 = snap["K1"].kafka
+    topics = {k: v for k, v in k1.topics.items() if k != "customers"}  # the first topic in the spec's order
+    topics["shipments"] = TopicInfo(3, 1)
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, with_kafka(snap, "K1", topics=topics))] == [
+        ("topic", "customers", "K1"), ("partitions", "shipments", "K1"), ("remote-partitions", "K1.shipments", "K2")]
+
+
+def test_a_topic_or_remote_topic_without_any_config_read(local, snap):
+    k1, k2 = snap["K1"].kafka, snap["K2"].kafka
+    k1_configs = {k: v for k, v in k1.configs.items() if k != "payments"}
+    k2_configs = {k: v for k, v in k2.configs.items() if k != "K1.orders"}
+    changed = with_kafka(with_kafka(snap, "K1", configs=k1_configs), "K2", configs=k2_configs)
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
+        ("topic-config", "payments", "K1"), ("remote-config", "K1.orders", "K2"),
+        ("remote-config", "K1.payments", "K2")]
+
+
+def test_every_remote_topic_is_compared_after_a_missing_source_or_remote(local, snap):
+    k1, k2 = snap["K1"].kafka, snap["K2"].kafka
+    without_source = with_kafka(snap, "K1", topics={k: v for k, v in k1.topics.items() if k != "customers"})
+    remote_topics = {k: v for k, v in k2.topics.items() if k != "K1.orders"}
+    remote_topics["K1.shipments"] = TopicInfo(5, 1)
+    changed = with_kafka(without_source, "K2", topics=remote_topics)
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
+        ("topic", "customers", "K1"), ("remote-topic", "K1.orders", "K2"), ("remote-partitions", "K1.shipments", "K2")]
+
+
+def test_every_connector_is_compared_after_a_missing_one_and_extras_of_either_flow_are_ours(local, snap):
+    source = snap["K2"].connect.connectors["mm2-k1-k2-source"]
+    heartbeat = snap["K2"].connect.connectors["mm2-k1-k2-heartbeat"]
+    changed = with_connector(snap, "K2", "mm2-k1-k2-source", None)  # the first derived connector
+    changed = with_connector(changed, "K2", "mm2-k1-k2-heartbeat", replace(heartbeat, config={
+        **heartbeat.config, "emit.heartbeats.interval.seconds": "60"}))
+    changed = with_connector(changed, "K2", "mm2-k2-k1-source", source)  # the other flow's, on the wrong worker
+    assert sorted((c.kind, c.name, c.action, c.cluster) for c in compare(local, changed)) == [
+        ("connector", "mm2-k1-k2-source", "+", "K2"), ("connector", "mm2-k2-k1-source", "-", "K2"),
+        ("connector-config", "mm2-k1-k2-heartbeat", "~", "K2")]
+
+
+def test_a_subject_gone_from_one_registry_and_a_version_in_one_only(local, snap):
+    r1, r2 = snap["K1"].registry, snap["K2"].registry
+    gone = with_registry(snap, "K2", subjects=r2.subjects - {"customers-value"},
+                         versions={k: v for k, v in r2.versions.items() if k != "customers-value"})
+    extra = LiveVersion(2, 999, "AVRO", '{"type":"record","name":"X","fields":[]}')
+    changed = with_registry(gone, "K1", versions={**r1.versions, "orders-value": (*r1.versions["orders-value"], extra)})
+    assert [(c.kind, c.name, c.cluster) for c in compare(local, changed)] == [
+        ("subject", "customers-value", "K2"), ("schema-versions", "orders-value", "K1")]
+
+
+def test_lag_is_reported_beside_every_other_change(local, snap):
+    ends = {"K1": {"orders": (9,) * 6}, "K2": {"K1.orders": (0,) * 6}}
+    lagged = with_kafka(with_kafka(snap, "K1", end_offsets=ends["K1"]), "K2", end_offsets=ends["K2"])
+    topics = {k: v for k, v in lagged["K1"].kafka.topics.items() if k != "payments"}
+    changed = with_kafka(lagged, "K1", topics=topics)
+    assert [(c.kind, c.name) for c in compare(local, changed, DriftOptions(max_lag=10))] == [
+        ("topic", "payments"), ("replication-lag", "K1->K2")]
+
+
+def test_extra_remote_topics_after_one_out_of_scope(local, snap):
+    topics = {**snap["K2"].kafka.topics, "K1.aaa": TopicInfo(1, 1), "K1.zzz": TopicInfo(1, 1)}
+    changed = with_kafka(snap, "K2", topics=topics)
+    assert [c.name for c in compare(local, changed, DriftOptions(scope="zzz"))] == ["K1.zzz"]

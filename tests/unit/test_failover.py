@@ -3,8 +3,6 @@ subscriptions, the readiness verdict and the command line's renderings."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -190,15 +188,6 @@ def test_groups_without_translation_or_active_on_the_target_are_not_ready():
 
 
 # --- command line ---------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("command", [["failover"], ["failover", "status"], ["failover", "run"], ["failover", "back"],
-                                     ["drill"]])
-def test_every_command_has_help_with_exit_codes(command):
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "kaa"), *command, "--help"], capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "Exit codes: 0" in result.stdout
-
 
 def test_run_needs_from_to_and_a_group():
     with pytest.raises(SystemExit) as exc:

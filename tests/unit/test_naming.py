@@ -120,3 +120,19 @@ def test_principal_pattern_accepts_users(principal: str) -> None:
 @pytest.mark.parametrize("principal", ["mm2", "User:", "User:*", "User: mm2", "Group:mm2", "User:a:b"])
 def test_principal_pattern_rejects_others(principal: str) -> None:
     assert not naming.PRINCIPAL.match(principal)
+
+
+@pytest.mark.parametrize(("topic", "problem", "fix"), [
+    (".", "is '.' or '..', which Kafka refuses as a topic name", "use a name with a letter or digit"),
+    ("..", "is '.' or '..', which Kafka refuses as a topic name", "use a name with a letter or digit"),
+    ("", "is empty", "use 1-249 of a-z A-Z 0-9 . _ -"),
+    ("t" * 250, "has 250 characters, Kafka allows at most 249", "shorten it to at most 249 characters"),
+    ("a b/c", "contains ' ' '/', which Kafka refuses in topic names", "use only a-z A-Z 0-9 . _ -"),
+])
+def test_topic_names_kafka_refuses(topic: str, problem: str, fix: str) -> None:
+    assert naming.illegal_topic_name(topic) == (problem, fix)
+
+
+@pytest.mark.parametrize("topic", ["...", "a", "t" * 249, "Orders.v2_x-1", "_x"])
+def test_topic_names_kafka_accepts(topic: str) -> None:
+    assert naming.illegal_topic_name(topic) is None

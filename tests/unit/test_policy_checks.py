@@ -1,34 +1,32 @@
 """The policy pack's checks as plain functions: for each, a compliant stack, violations and missing properties,
 with a fake reporter; then the pack inside the SDK's own servicer (secrets, environment-dependent levels).
 
-Resources are built from the shipped topologies the way the components declare them (types, names, props as the
-engine passes them), so the compliant case is the real `prod` stack.
+Resources are what the components register for the shipped topologies under Pulumi's mocks (types, names, props
+as the engine passes them; tests/component_capture.py), so the compliant case is the real `prod` stack as declared.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.kafka_cluster import PULUMI_MECHANISMS, PULUMI_OPERATIONS, slug
-from kaa.mirror.mm2_settings import jaas_config, resolve_jaas
-from kaa.topology.derive import derive
+from components.kafka_cluster import slug
 from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 from policy import checks
 from policy.checks import CheckArgs
 from policy.context import PolicyContext, StackInfo, context_for, environment_of_stack_name
 from policy.destructive import DestructiveArgs, ProbeError, Probes, destructive_changes
 from policy.live import client_settings, resources_of_deployment
 from policy.resources import ACL, PROVIDER, SCRAM, TOPIC, UNKNOWN, ProviderRes, Res, build_view
+from tests.component_capture import as_policy_resources, registered
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBJECT = "pulumi-python:dynamic/kafka-aa:SchemaSubject"
 CONNECTOR = "pulumi-python:dynamic/kafka-aa:MirrorConnector"
-PAIR = "kafka-aa:index:ActiveActivePair"
 
 
 class FakeReporter:
@@ -55,71 +53,11 @@ class FakeReporter:
         return [u.rsplit("::", 1)[-1] if u else None for _, u in self.violations]  # type: ignore[misc]
 
 
-# --- resources as the engine shows them ---------------------------------------------------------------------
-def _urn(stack: str, chain: str, name: str) -> str:
-    return f"urn:pulumi:{stack}::kafka-active-active::{chain}::{name}"
-
-
+# --- resources as the components register them -----------------------------------------------------------
 def pair_resources(topology: Topology) -> list[Res]:
-    """What `ActiveActivePair("pair", ...)` declares for `topology`, with props as the engine reports them."""
-    out: list[Res] = []
-    for alias in topology.aliases:
-        out += cluster_resources(topology, alias)
-    for alias in topology.aliases:
-        for subject in derive(topology)[alias].subjects:
-            out.append(Res(_urn(topology.name, f"{PAIR}$kafka-aa:index:RegistrySchemas${SUBJECT}",
-                                f"pair-{alias}-schemas-{subject.subject}"), SUBJECT, {
-                "label": alias, "url": topology.cluster(alias).schema_registry, "subject": subject.subject,
-                "schemas": [{"schema": v.text, "schemaType": v.schema_type} for v in subject.versions],
-                "compatibility": subject.compatibility, "expected_ids": None, "auth": None}))
-    for alias in topology.aliases:
-        for connector in derive(topology)[alias].connectors:
-            config = resolve_jaas(connector.config, lambda a: jaas_config(topology, a, f"{a}-mm2-pw"))
-            out.append(Res(
-                _urn(topology.name, f"{PAIR}$kafka-aa:index:MirrorFlows${CONNECTOR}", f"pair-mirror-{connector.name}"),
-                CONNECTOR, {"label": connector.runs_on, "url": topology.cluster(connector.runs_on).connect,
-                            "name": connector.name, "flow": f"{connector.source}->{connector.target}",
-                            "config": config, "require_tasks": connector.kind != "checkpoint", "auth": None},
-                secret_paths=frozenset({"config", "auth"})))
-    return out
-
-
-def cluster_resources(topology: Topology, alias: str) -> list[Res]:
-    """One KafkaCluster component: its provider, topics, ACLs and the MM2 SCRAM credential."""
-    cluster, sec = topology.cluster(alias), topology.cluster(alias).security
-    provider_props: dict[str, Any] = {"bootstrapServers": json.dumps(list(cluster.bootstrap_servers)),
-                                      "tlsEnabled": json.dumps(sec.protocol in ("SSL", "SASL_SSL")), "timeout": "30"}
-    secrets: frozenset[str] = frozenset()
-    if sec.uses_sasl:
-        provider_props |= {"saslMechanism": PULUMI_MECHANISMS[sec.sasl_mechanism or "SCRAM-SHA-512"],
-                           "saslUsername": "admin", "saslPassword": f"{alias}-admin-pw"}
-        secrets = frozenset({"saslPassword"})
-    provider_urn = _urn(topology.name, "pulumi:providers:kafka", f"pair-{alias}-provider")
-    chain = f"{PAIR}$kafka-aa:index:KafkaCluster$"
-
-    def child(typ: str, name: str, props: dict[str, Any], secret: Iterable[str] = ()) -> Res:
-        return Res(_urn(topology.name, chain + typ, name), typ, props, provider_urn, provider_props,
-                   frozenset(secret), secrets)
-
-    state = derive(topology)[alias]
-    out = [Res(provider_urn, PROVIDER, provider_props, secret_paths=secrets)]
-    for topic in state.topics:
-        out.append(child(TOPIC, f"pair-{alias}-topic-{topic.name}", {
-            "name": topic.name, "partitions": float(topic.partitions),
-            "replicationFactor": float(topic.replication_factor), "config": dict(topic.config)}))
-    for acl in state.acls:
-        name = (f"pair-{alias}-acl-{slug(acl.principal.split(':', 1)[1])}-{acl.resource_type.lower()}-"
-                f"{acl.pattern_type.lower()}-{slug(acl.resource_name)}-{acl.operation.lower()}")
-        out.append(child(ACL, name, {
-            "aclPrincipal": acl.principal, "aclHost": acl.host, "aclOperation": PULUMI_OPERATIONS[acl.operation],
-            "aclPermissionType": acl.permission.capitalize(), "aclResourceName": acl.resource_name,
-            "aclResourceType": acl.resource_type.capitalize(),
-            "resourcePatternTypeFilter": acl.pattern_type.capitalize()}))
-    if sec.uses_sasl:
-        out.append(child(SCRAM, f"pair-{alias}-scram-mm2", {
-            "username": topology.mirror.principal.split(":", 1)[1], "scramMechanism": sec.sasl_mechanism,
-            "password": f"{alias}-mm2-pw"}, secret=["password"]))
-    return out
+    """What `ActiveActivePair("pair", ...)` really registers for `topology` (captured under Pulumi's mocks), with
+    props as the engine passes them and secrets marked: the checks run on the components' own output."""
+    return as_policy_resources(registered(topology))
 
 
 def named(resources: list[Res], name: str) -> Res:
@@ -127,7 +65,8 @@ def named(resources: list[Res], name: str) -> Res:
 
 
 def edit(resources: list[Res], name: str, change: Callable[[dict[str, Any]], None]) -> list[Res]:
-    """A copy of the resources with `name`'s props changed by `change`."""
+    """A copy of the resources with `name`'s props changed by `change` (a name that is not there fails)."""
+    assert any(r.name == name for r in resources), f"no resource {name}"
     out = []
     for r in resources:
         if r.name == name:
@@ -185,14 +124,20 @@ def local_ctx() -> PolicyContext:
     return context_for(StackInfo(stack="local", project="kafka-active-active"))
 
 
-@pytest.fixture(scope="module")
-def prod_res(prod: Topology) -> list[Res]:
-    return pair_resources(prod)
+# Captured once, when pytest imports this module: a capture runs the components under Pulumi's mocks (~1.5 s),
+# and a mutation run (make mutation) forks its mutants after collecting the tests, so they all share it.
+CAPTURED = {name: pair_resources(load_topology(ROOT / "stacks" / f"{name}.yaml", name=name))
+            for name in ("prod", "local")}
 
 
 @pytest.fixture(scope="module")
-def local_res(local: Topology) -> list[Res]:
-    return pair_resources(local)
+def prod_res() -> list[Res]:
+    return CAPTURED["prod"]
+
+
+@pytest.fixture(scope="module")
+def local_res() -> list[Res]:
+    return CAPTURED["local"]
 
 
 ALL_CHECKS = [checks.prefixes, checks.parity, checks.mirroring, checks.consumers, checks.durability,
@@ -386,6 +331,35 @@ def test_mirroring_missing_properties(prod_res, prod_ctx):
     assert run(checks.mirroring, unknown, prod_ctx).violations == []  # flows known from `flow`, config not judged
 
 
+def test_mirroring_needs_mm2s_grants_as_declared_prefixed_on_the_remote_topics(prod_res, prod_ctx):
+    literal = [replace(r, props={**r.props, "resourcePatternTypeFilter": "Literal"}) if r.type == ACL else r
+               for r in prod_res]
+    report = run(checks.mirroring, literal, prod_ctx)
+    assert set(report.messages) == {
+        f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic '{source}.{topic}' on {target}: the flow "
+        f"{source}->{target} could not replicate '{topic}'; grant them (the derived MM2 ACLs do)"
+        for source, target in (("K1", "K2"), ("K2", "K1")) for topic in ("customers", "orders", "payments", "shipments")
+    }
+
+
+def test_mirroring_needs_mm2_to_read_its_source_topics(prod_res, prod_ctx):
+    report = run(checks.mirroring, without(prod_res, "pair-K1-acl-mm2-topic-literal-orders-read"), prod_ctx)
+    assert report.messages == ["MM2's principal User:mm2 may not READ topic 'orders' on K1: the flow K1->K2 could "
+                               "not replicate 'orders'; grant them (the derived MM2 ACLs do)"]
+
+
+@pytest.mark.parametrize("principal", ["User:mm2", "User:*"])
+def test_a_deny_takes_mm2s_grant_back(prod_res, prod_ctx, principal):
+    denied = edit(add_acl(prod_res, "K2", principal, "Write", "K1.orders"),
+                  f"pair-K2-acl-extra-{slug(principal)}-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    report = run(checks.mirroring, denied, prod_ctx)
+    assert [m.split(":")[0] for m in report.messages] == ["MM2's principal User"]
+    assert "may not WRITE topic 'K1.orders' on K2" in report.messages[0]
+    other = edit(add_acl(prod_res, "K2", "User:billing", "Write", "K1.orders"),
+                 "pair-K2-acl-extra-user-billing-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    assert run(checks.mirroring, other, prod_ctx).violations == []  # someone else's DENY
+
+
 # --- consumers ------------------------------------------------------------------------------------------------
 def test_consumers_need_the_remote_twin_on_each_cluster(prod_res, prod_ctx):
     report = run(checks.consumers, without(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read"), prod_ctx)
@@ -502,13 +476,21 @@ def test_security_missing_properties(prod_res, prod_ctx):
 # --- secrets --------------------------------------------------------------------------------------------------
 def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
     plain = [replace(r, secret_paths=frozenset(), provider_secret_paths=frozenset())
-             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn else r for r in prod_res]
+             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn or r.name == "pair-K1-schemas-orders-value"
+             else r for r in prod_res]
     plain = edit(plain, "pair-K1-schemas-orders-value", lambda p: p.update(auth={"username": "u", "password": "p"}))
     report = run(checks.secret_credentials, plain, prod_ctx)
-    names = report.names()
-    assert {"pair-K1-provider", "pair-K2-provider", "pair-K1-scram-mm2", "pair-K1-schemas-orders-value",
-            "pair-mirror-mm2-k1-k2-source"} <= set(names)
-    assert len(names) == 2 + 2 + 1 + 6
+    connectors = [f"mm2-{f}-{k}" for f in ("k1-k2", "k2-k1") for k in ("checkpoint", "heartbeat", "source")]
+    assert [(m, u.rsplit("::", 1)[-1]) for m, u in report.violations] == [
+        *((f"the kafka provider of {a} gets its SASL password as plain text: it would be stored unencrypted in the "
+           "state; pass it from a secret (pulumi config set --secret)", f"pair-{a}-provider") for a in ("K1", "K2")),
+        ("pair-K1-schemas-orders-value gets its HTTP credentials (auth) as plain text; pass them from a secret",
+         "pair-K1-schemas-orders-value"),
+        *((f"the SCRAM credential pair-{a}-scram-mm2 gets its password as plain text; pass it from a secret",
+           f"pair-{a}-scram-mm2") for a in ("K1", "K2")),
+        *((f"connector pair-mirror-{c}'s config holds MM2's password and is not a secret; make it a secret output "
+           "so the state encrypts it", f"pair-mirror-{c}") for c in connectors),
+    ]
 
 
 def test_secret_credentials_trusts_the_provider_inputs_when_outputs_lose_the_mark(prod_res, prod_ctx):
@@ -794,3 +776,161 @@ def test_the_pack_serves_the_engine_over_grpc():
     prod_mandatory = analyzer().state.prod_mandatory
     assert info.name == PACK_NAME and len(names) == 8 and prod_mandatory == {"durability", "security"}
     assert set(names) >= prod_mandatory
+
+
+# --- wildcards, prefixes, DENY and secrets in every client's settings ------------------------------------------
+def test_write_on_a_literal_star_topic_and_a_bare_star_principal_are_refused(prod_res, prod_ctx):
+    star_topic = add_acl(prod_res, "K1", "User:orders-svc", "Write", "*")
+    consumers = run(checks.consumers, star_topic, prod_ctx)
+    assert consumers.names() == ["pair-K1-acl-extra-user-orders-svc-Write-"]
+    assert "may WRITE '*' (literal) on K1, which covers remote topics of K2" in consumers.messages[0]
+    assert "every resource of its type from any host" in run(checks.security, star_topic, prod_ctx).messages[0]
+    bare = run(checks.security, add_acl(prod_res, "K2", "*", "Read", "orders"), prod_ctx)
+    assert len(bare.messages) == 1 and "grants to a wildcard principal" in bare.messages[0]
+
+
+@pytest.mark.parametrize(("name", "pattern", "covers_remote"), [
+    ("K2.ord", "Prefixed", True),  # a prefix inside K2's remote topics
+    ("K", "Prefixed", True),  # a prefix of the prefix `K2.`: it covers every remote topic too
+    ("K2.orders", "Literal", True),
+    ("K2x", "Prefixed", False),  # neither a prefix of `K2.` nor inside it
+    ("K2", "Literal", False),  # the literal topic `K2`, not a prefix
+    ("K1.", "Prefixed", False),  # K1's own alias on K1: not a remote topic there
+])
+def test_a_producer_grant_covers_remote_topics_only_by_full_prefix(prod_res, prod_ctx, name, pattern, covers_remote):
+    report = run(checks.consumers, add_acl(prod_res, "K1", "User:orders-svc", "Write", name, pattern=pattern), prod_ctx)
+    assert bool(report.violations) == covers_remote, report.messages
+
+
+@pytest.mark.parametrize("topic", ["K10.audit", "K1x.audit", "K2_audit", "k1.audit"])
+def test_only_the_alias_and_its_separator_make_a_topic_look_remote(prod_res, prod_ctx, topic):
+    resources = add_topic(add_topic(prod_res, "K1", topic), "K2", topic)
+    assert run(checks.prefixes, resources, prod_ctx).violations == []
+
+
+def test_deny_bindings_are_not_grants(prod_res, prod_ctx):
+    denied = edit(add_acl(prod_res, "K1", "User:*", "Write", "*"), "pair-K1-acl-extra-user-Write-",
+                  lambda p: p.update(aclPermissionType="Deny"))
+    for check in (checks.security, checks.consumers):
+        assert run(check, denied, prod_ctx).violations == [], check.__name__
+    # ... but a DENY wins over MM2's own grants: it can no longer write the remote topics on K1
+    assert sorted(m.split(": the flow")[0] for m in run(checks.mirroring, denied, prod_ctx).messages) == [
+        f"MM2's principal User:mm2 may not WRITE topic 'K2.{t}' on K1"
+        for t in ("customers", "orders", "payments", "shipments")]
+    narrowed = edit(add_acl(prod_res, "K2", "User:orders-svc", "Write", "K1.orders"),
+                    "pair-K2-acl-extra-user-orders-svc-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    assert run(checks.consumers, narrowed, prod_ctx).violations == []
+
+
+def test_a_password_in_the_producer_override_alone_needs_a_secret(prod_res, prod_ctx):
+    name = "pair-mirror-mm2-k1-k2-source"
+    jaas = named(prod_res, name).props["config"]["producer.override.sasl.jaas.config"]
+    assert 'password="K2-mm2-pw"' in jaas
+
+    def only_producer(p: dict[str, Any]) -> None:
+        p["config"] = {k: v for k, v in p["config"].items()
+                       if not k.endswith("sasl.jaas.config") or k.startswith("producer.override.")}
+
+    plain = [replace(r, secret_paths=frozenset()) if r.name == name else r for r in edit(prod_res, name, only_producer)]
+    report = run(checks.secret_credentials, plain, prod_ctx)
+    assert report.names() == [name]
+    assert "config holds MM2's password and is not a secret" in report.messages[0]
+
+
+# --- exact messages (a reviewer reads them; the mutation run showed substring checks let them rot) ------------
+def test_parity_messages_in_full(prod_res, prod_ctx):
+    changed = without(prod_res, "pair-K1-topic-customers", "pair-K1-acl-billing-topic-literal-k2.orders-read",
+                      "pair-K2-acl-analytics-topic-literal-shipments-read")
+    changed = edit(changed, "pair-K2-topic-orders", lambda p: p.update(partitions=3.0))
+    changed = edit_config(changed, "pair-K2-topic-orders", **{"retention.ms": "1000", "compression.type": None,
+                                                                "max.message.bytes": 2097152.0})
+    changed = edit_config(changed, "pair-K2-topic-shipments", **{"retention.ms": "1000"})
+    changed = [replace(r, props={**r.props, "partitions": UNKNOWN}) if r.name == "pair-K1-topic-shipments" else r
+               for r in without(changed, "pair-K2-topic-payments")]  # unknown in a preview: not compared
+    report = run(checks.parity, changed, prod_ctx)
+    same = "both clusters must hold the same topic so clients behave the same after a failover"
+    access = "both clusters must grant the same access so clients and MM2 keep working after a failover"
+    assert report.violations == [
+        ("topic 'customers' exists on K2 only: every local topic must exist on both clusters with the same settings "
+         "(clients failing over to K1 produce and consume it there); declare it on K1 too",
+         named(prod_res, "pair-K2-topic-customers").urn),
+        ("topic 'orders' differs between K1 and K2: partitions 6 on K1 vs 3 on K2; config compression.type 'zstd' "
+         "on K1 vs unset on K2; config max.message.bytes unset on K1 vs '2097152' on K2; config retention.ms "
+         f"'604800000' on K1 vs '1000' on K2; {same}", named(prod_res, "pair-K2-topic-orders").urn),
+        ("topic 'payments' exists on K1 only: every local topic must exist on both clusters with the same settings "
+         "(clients failing over to K2 produce and consume it there); declare it on K2 too",
+         named(prod_res, "pair-K1-topic-payments").urn),
+        (f"topic 'shipments' differs between K1 and K2: config retention.ms '259200000' on K1 vs '1000' on K2; {same}",
+         named(prod_res, "pair-K2-topic-shipments").urn),
+        ("ACL 'ALLOW User:analytics READ on topic shipments' on K1 has no counterpart on K2 (expected it on "
+         f"'shipments'): {access}", named(prod_res, "pair-K1-acl-analytics-topic-literal-shipments-read").urn),
+        ("ACL 'ALLOW User:billing READ on topic K1.orders' on K2 has no counterpart on K1 (expected it on "
+         f"'K2.orders'): {access}", named(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read").urn),
+    ]
+
+
+def test_parity_needs_exactly_two_clusters_even_with_acls_alone(prod_res, prod_ctx):
+    only_k1_acls = [r for r in prod_res if r.type == ACL and r.name.startswith("pair-K1-")]
+    assert run(checks.parity, only_k1_acls, replace(prod_ctx, aliases=())).messages == [
+        "the stack's resources belong to 1 cluster(s) ['K1']: an active-active pair declares the same topics, ACLs "
+        "and schemas on exactly two clusters"]
+    assert run(checks.parity, [], prod_ctx).violations == []
+
+
+def test_registry_parity_messages_in_full(prod_res, prod_ctx):
+    changed = without(prod_res, "pair-K1-schemas-customers-value")
+    changed = edit(changed, "pair-K2-schemas-orders-value", lambda p: p["schemas"][0].update(schemaType="JSON"))
+    changed = edit(changed, "pair-K2-schemas-payments-key", lambda p: p["schemas"][0].pop("schemaType"))  # AVRO
+    changed = edit(changed, "pair-K2-schemas-payments-value", lambda p: p["schemas"][0].update(schema='"string"'))
+    changed = edit(changed, "pair-K1-schemas-shipments-value", lambda p: p.update(compatibility=None))
+    versions = ("has different versions in the two registries (1 in K1's, 1 in K2's, first difference at version "
+                "1): the same versions in the same order give the same IDs on both sides")
+    assert run(checks.parity, changed, prod_ctx).violations == [
+        ("subject 'customers-value' is registered in K2's registry only: MM2 copies the schema ID in each record, "
+         "so K1's registry must hold the same subject with the same IDs; declare it for both registries",
+         named(prod_res, "pair-K2-schemas-customers-value").urn),
+        (f"subject 'orders-value' {versions}", named(prod_res, "pair-K2-schemas-orders-value").urn),
+        (f"subject 'payments-value' {versions}", named(prod_res, "pair-K2-schemas-payments-value").urn),
+        ("subject 'shipments-value' has compatibility registry default in K1's registry and BACKWARD in K2's: a "
+         "version accepted on one side could be refused on the other",
+         named(prod_res, "pair-K2-schemas-shipments-value").urn),
+    ]
+    unknown = [replace(r, props={**r.props, "compatibility": UNKNOWN, "schemas": UNKNOWN})
+               if r.name == "pair-K1-schemas-orders-value" else r for r in prod_res]
+    assert run(checks.parity, unknown, prod_ctx).violations == []  # not known in a preview: not compared
+    assert run(checks.parity, without(prod_res, "pair-K2-schemas-payments-key"), prod_ctx).messages == [
+        "subject 'payments-key' is registered in K1's registry only: MM2 copies the schema ID in each record, so "
+        "K2's registry must hold the same subject with the same IDs; declare it for both registries"]
+
+
+def test_durability_messages_in_full_and_the_spellings_kafka_accepts(prod_res, prod_ctx):
+    c = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{
+        "producer.override.acks": "-1", "producer.override.enable.idempotence": "TRUE"})  # both mean all / on
+    c = edit_config(c, "pair-mirror-mm2-k2-k1-source", **{
+        "producer.override.acks": "ALL", "producer.override.enable.idempotence": None,
+        "offset-syncs.topic.replication.factor": "2"})
+    c = edit_config(c, "pair-mirror-mm2-k1-k2-checkpoint", **{"checkpoints.topic.replication.factor": "1"})
+    c = edit_config(c, "pair-mirror-mm2-k2-k1-checkpoint", **{"checkpoints.topic.replication.factor": None})  # 3
+    c = edit_config(c, "pair-mirror-mm2-k1-k2-heartbeat", **{"heartbeats.topic.replication.factor": "2"})
+    c = edit_config(c, "pair-mirror-mm2-k2-k1-heartbeat", **{"producer.override.acks": "0"})
+    c = edit_config(c, "pair-K1-topic-orders", **{"min.insync.replicas": "1", "unclean.leader.election.enable": "TRUE"})
+    c = edit(c, "pair-K2-topic-payments", lambda p: p.pop("replicationFactor"))
+    factor = "the topics MM2 creates need a replication factor of at least 3"
+    assert [(m, u.rsplit("::", 1)[-1]) for m, u in run(checks.durability, c, prod_ctx).violations] == [
+        ("topic 'orders' on K1 has min.insync.replicas 1: an acks=all write is acknowledged by a single replica; set "
+         "it to at least 2", "pair-K1-topic-orders"),
+        ("topic 'orders' on K1 enables unclean leader election: an out-of-sync replica can become leader and drop "
+         "acknowledged writes; set unclean.leader.election.enable=false", "pair-K1-topic-orders"),
+        ("topic 'payments' on K2 does not set its replication factor (the broker default applies); set it to at "
+         "least 3", "pair-K2-topic-payments"),
+        (f"connector mm2-k1-k2-checkpoint has checkpoints.topic.replication.factor=1: {factor}",
+         "pair-mirror-mm2-k1-k2-checkpoint"),
+        (f"connector mm2-k1-k2-heartbeat has heartbeats.topic.replication.factor=2: {factor}",
+         "pair-mirror-mm2-k1-k2-heartbeat"),
+        ("connector mm2-k2-k1-heartbeat has producer.override.acks=0: MM2 must write to the target with acks=all, "
+         "or a broker failure loses mirrored records", "pair-mirror-mm2-k2-k1-heartbeat"),
+        ("connector mm2-k2-k1-source does not enable producer.override.enable.idempotence: retries would write "
+         "duplicates to the target", "pair-mirror-mm2-k2-k1-source"),
+        (f"connector mm2-k2-k1-source has offset-syncs.topic.replication.factor=2: {factor}",
+         "pair-mirror-mm2-k2-k1-source"),
+    ]

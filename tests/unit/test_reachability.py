@@ -45,3 +45,31 @@ def test_live_parts_pass():
         assert unreachable_parts(replace(topology, clusters=clusters), timeout=2.0) == []
     finally:
         server.shutdown()
+
+
+class Failing(http.server.BaseHTTPRequestHandler):
+    """A registry or Connect worker that is up but broken: every request gets 503 (or 500 under /subjects)."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(500 if self.path.endswith("/subjects") else 503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_registry_or_connect_answering_5xx_is_not_reachable():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        topology = load_topology(ROOT / "stacks" / "local.yaml")
+        broken = Cluster("K1", (f"127.0.0.1:{port}",), f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
+        problems = unreachable_parts(replace(topology, clusters=(broken, replace(broken, alias="K2"))), timeout=2.0)
+    finally:
+        server.shutdown()
+    assert [p.split(": the ")[0] for p in problems] == [
+        f"stacks/local.yaml: clusters.{a}.{k}" for a in ("K1", "K2") for k in ("schema_registry", "connect")]
+    assert f"cannot be reached: http://127.0.0.1:{port}/subjects answered HTTP 500;" in problems[0]
+    assert f"cannot be reached: http://127.0.0.1:{port}/ answered HTTP 503;" in problems[1]

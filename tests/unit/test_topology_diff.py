@@ -1,5 +1,6 @@
 """Topology diff: golden renderings of change sets (tests/golden/diff/<case>/), risk reasons, the Avro
-compatibility check, no secret in any output, and `kaa diff` over a real git repository.
+compatibility check, no secret in any output (`kaa diff` over a real git repository is in
+tests/tools/test_diff_over_git.py).
 
 KAA_UPDATE_GOLDEN=1 rewrites expected.txt / expected.md / expected.json from the current output.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from kaa.cli import main
 from kaa.redaction import HIDDEN
 from kaa.topodiff.diff_render import render_json, render_markdown, render_mermaid, render_text
 from kaa.topodiff.topology_diff import (
@@ -25,10 +24,11 @@ from kaa.topodiff.topology_diff import (
     REMOVE,
     Change,
     TopologyDiff,
+    _compatibility_problem,
     avro_read_problems,
     diff_topologies,
 )
-from kaa.topology.model import Security, Topology
+from kaa.topology.model import SchemaVersion, Security, Topology
 from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -257,70 +257,6 @@ def test_json_is_the_change_list() -> None:
                                            "description"}
 
 
-# --- kaa diff over git ---------------------------------------------------------------------------------------
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=repo, check=True,
-                   capture_output=True)
-
-
-@pytest.fixture()
-def repo(tmp_path: Path) -> Path:
-    """A git repository whose first commit holds the schema-evolution case's base as stacks/demo.yaml."""
-    case = CASES_DIR / "schema-evolution"
-    (tmp_path / "stacks" / "schemas").mkdir(parents=True)
-    for schema in (case / "schemas").iterdir():
-        (tmp_path / "stacks" / "schemas" / schema.name).write_text(schema.read_text())
-    (tmp_path / "stacks" / "shared.yaml").write_text((case / "base.yaml").read_text())
-    (tmp_path / "stacks" / "demo.yaml").write_text("extends: shared.yaml\nenvironment: dev\n")
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "base")
-    return tmp_path
-
-
-def test_kaa_diff_against_the_working_tree(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    stack = repo / "stacks" / "demo.yaml"
-    assert main(["diff", "--stack", str(stack), "--base", "main"]) == 0
-    assert capsys.readouterr().out.endswith("No change.\n")
-    (repo / "stacks" / "shared.yaml").write_text((CASES_DIR / "schema-evolution" / "head.yaml").read_text())
-    assert main(["diff", "--stack", str(stack), "--base", "main", "--format", "json"]) == 0
-    document = json.loads(capsys.readouterr().out)
-    assert (document["base"], document["head"], document["summary"]["risky"]) == ("main", "working tree", 2)
-    assert main(["diff", "--stack", str(stack), "--base", "main", "--fail-on-risk"]) == 1
-
-
-def test_kaa_diff_between_two_refs(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (repo / "stacks" / "shared.yaml").write_text((CASES_DIR / "schema-evolution" / "head.yaml").read_text())
-    git(repo, "commit", "-q", "-am", "head")
-    (repo / "stacks" / "shared.yaml").write_text("this working tree is not read\n")
-    stack = repo / "stacks" / "demo.yaml"
-    assert main(["diff", "--stack", str(stack), "--base", "main~1", "--head", "main", "--format", "markdown"]) == 0
-    out = capsys.readouterr().out
-    assert "### Topology diff of stack `demo`: `main~1` → `main`" in out
-    assert "field `currency` added without a default" in out
-
-
-def test_kaa_diff_of_a_new_stack_is_all_additions(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (repo / "stacks" / "fresh.yaml").write_text("extends: shared.yaml\n")
-    assert main(["diff", "--stack", str(repo / "stacks" / "fresh.yaml"), "--base", "main"]) == 0
-    assert "(+" in capsys.readouterr().out
-    document_changes = diff_topologies(None, load_topology(repo / "stacks" / "fresh.yaml")).changes
-    assert {c.action for c in document_changes} == {ADD}
-
-
-def test_kaa_diff_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    stack = str(repo / "stacks" / "demo.yaml")
-    assert main(["diff", "--stack", stack, "--base", "no-such-ref"]) == 2
-    assert "unknown git ref 'no-such-ref'" in capsys.readouterr().err
-    (repo / "stacks" / "shared.yaml").write_text("topics: {orders: {partitions: 0}}\n")
-    git(repo, "commit", "-q", "-am", "broken")
-    assert main(["diff", "--stack", stack, "--base", "main", "--head", "main"]) == 2
-    err = capsys.readouterr().err
-    assert "main:stacks/shared.yaml: topics.orders.partitions: must be at least 1" in err
-    assert "kaa-diff-" not in err  # the temporary folder is not shown
-
-
 @pytest.mark.parametrize(("key", "before", "after", "risky"), [
     ("retention.ms", "604800000", "259200000", "shorter retention (7d → 3d): records older than 3d"),
     ("retention.ms", "-1", "3600000", "shorter retention (forever → 1h)"),
@@ -337,3 +273,65 @@ def test_config_risks(local: Topology, key: str, before: str, after: str, risky:
     assert changes
     for change in changes:
         assert (risky in (change.risk or "")) if risky else change.risk is None, change.risk
+
+
+# --- connectors and compatibility levels ------------------------------------------------------------------------
+def test_renaming_a_source_connector_is_risky_and_the_others_are_not(local: Topology) -> None:
+    renamed = replace(local, mirror=replace(local.mirror, name_prefix="mirror"))
+    diff = diff_topologies(local, renamed)
+    added = {c.name: c for c in by(diff, "connector", ADD)}
+    assert set(added) == {f"mirror-{f}-{k}" for f in ("k1-k2", "k2-k1") for k in ("source", "checkpoint", "heartbeat")}
+    assert {c.name for c in diff.risky} == {"mirror-k1-k2-source", "mirror-k2-k1-source"}
+    assert (added["mirror-k1-k2-source"].risk or "").startswith("replaces source connector mm2-k1-k2-source: Connect "
+                                                                 "keeps offsets per connector name")
+    assert {c.name for c in by(diff, "connector", REMOVE)} == {f"mm2-{f}-{k}" for f in ("k1-k2", "k2-k1")
+                                                              for k in ("source", "checkpoint", "heartbeat")}
+
+
+def _with_compatibility(topology: Topology, subject: str, level: str | None) -> Topology:
+    return replace(topology, topics=tuple(replace(t, subjects=tuple(
+        replace(s, compatibility=level) if s.subject == subject else s for s in t.subjects)) for t in topology.topics))
+
+
+def test_switching_a_subject_to_none_is_risky(local: Topology) -> None:
+    diff = diff_topologies(local, _with_compatibility(local, "orders-value", "NONE"))
+    (change,) = by(diff, "compatibility")
+    assert (change.name, change.before, change.after) == ("orders-value", "BACKWARD", "NONE")
+    assert (change.risk or "").startswith("NONE: the registries accept any new version")
+    stricter = diff_topologies(local, _with_compatibility(local, "orders-value", "FULL_TRANSITIVE"))
+    (change,) = by(stricter, "compatibility")
+    assert change.after == "FULL_TRANSITIVE" and change.risk is None and stricter.risky == ()
+
+
+def _avro(*fields: str) -> SchemaVersion:
+    text = json.dumps({"type": "record", "name": "R", "fields": [json.loads(f) for f in fields]})
+    return SchemaVersion("r.avsc", "AVRO", text)
+
+
+ID = '{"name": "id", "type": "string"}'
+V1 = _avro(ID, '{"name": "x", "type": "int"}')
+V2 = _avro(ID)  # drops x: readable by a v2 consumer from v1 records
+V3 = _avro(ID, '{"name": "x", "type": "string", "default": ""}')  # x again, as a string: fine after v2, not v1
+
+
+@pytest.mark.parametrize(("level", "problem_with"), [
+    ("BACKWARD", None), ("BACKWARD_TRANSITIVE", 1), ("FULL", None), ("FULL_TRANSITIVE", 1), ("NONE", None),
+])
+def test_transitive_levels_check_every_earlier_version(level: str, problem_with: int | None) -> None:
+    problem = _compatibility_problem((V1, V2), V3, level)
+    if problem_with is None:
+        assert problem is None
+    else:
+        assert (problem or "").startswith(f"incompatible with version {problem_with} under {level}: ")
+
+
+def test_a_transitive_level_in_a_diff_reports_the_oldest_version_it_breaks(local: Topology) -> None:
+    def subjects(*versions: SchemaVersion) -> Topology:
+        return replace(local, topics=tuple(replace(t, subjects=tuple(
+            replace(s, versions=versions, compatibility="BACKWARD_TRANSITIVE") if s.subject == "orders-value" else s
+            for s in t.subjects)) for t in local.topics))
+
+    diff = diff_topologies(subjects(V1, V2), subjects(V1, V2, V3))
+    (added,) = by(diff, "schema", ADD)
+    assert added.name == "orders-value v3"
+    assert "incompatible with version 1 under BACKWARD_TRANSITIVE" in (added.risk or "")

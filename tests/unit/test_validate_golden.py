@@ -1,46 +1,32 @@
-"""`kaa validate` on bad input: one golden case per mistake under tests/golden/invalid/<case>/.
+"""`kaa validate` on bad input: one golden case per mistake under tests/golden/invalid/<case>/, run in-process.
 
 Each case holds `stack.yaml` (plus `base.yaml` or schema files when the mistake needs them) and `expected.txt`,
-the exact error text. `kaa validate stack.yaml` runs in the case folder as a real subprocess, so file names in
-messages are relative and the test sees exactly what a user sees: exit code 2, one line per problem, no traceback.
+the exact error text. `kaa validate stack.yaml` runs in the case folder, so file names in messages are relative.
+The same cases run as real `kaa` processes in tests/tools/test_validate_cli.py.
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from kaa.cli import main
 from kaa.errors import SpecError
 from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
-KAA = ROOT / "scripts" / "kaa"
 INVALID = ROOT / "tests" / "golden" / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
 SHIPPED = ("local", "dev", "prod")
 
 
-def _kaa_validate(cwd: Path, *files: str) -> subprocess.CompletedProcess[str]:
-    # The test's interpreter is the project's virtualenv, so `kaa` runs without re-executing itself.
-    command = [sys.executable, str(KAA), "validate", *files]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def runs() -> dict[str, subprocess.CompletedProcess[str]]:
-    """Every case and every shipped stack, validated by concurrent `kaa` processes (each one pays Python's
-    start-up and imports; running them side by side keeps the suite fast)."""
-    jobs: dict[str, Callable[[], subprocess.CompletedProcess[str]]] = {
-        **{case: (lambda case=case: _kaa_validate(INVALID / case, "stack.yaml")) for case in CASES},
-        "stacks": lambda: _kaa_validate(ROOT, *(f"stacks/{s}.yaml" for s in SHIPPED)),
-    }
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        return {name: future.result() for name, future in futures.items()}
+def kaa_validate(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path,
+                 *files: str) -> tuple[int, str, str]:
+    monkeypatch.chdir(cwd)
+    status = main(["validate", *files])
+    out, err = capsys.readouterr()
+    return status, out, err
 
 
 def test_the_required_cases_exist() -> None:
@@ -51,6 +37,8 @@ def test_the_required_cases_exist() -> None:
         "min-insync-above-rf", "config-key-misspelled", "config-value-wrong-type", "duplicate-principal",
         "unparsable-principal", "unparsable-group", "schema-file-missing", "avro-invalid", "json-schema-not-json",
         "protobuf-syntax-error", "extends-cycle", "unknown-top-level-key", "several-errors",
+        "topic-name-dot", "topic-name-dot-dot", "topic-name-too-long", "topic-name-illegal-character",
+        "topic-names-collide", "topic-names-differ-only-in-case",
     }
     assert required <= set(CASES)
     for case in CASES:
@@ -59,31 +47,21 @@ def test_the_required_cases_exist() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_invalid_stack_is_rejected_with_the_exact_message(
-    case: str, runs: dict[str, subprocess.CompletedProcess[str]], golden: Callable[[Path, str], None]
+    case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], golden: Callable[[Path, str], None]
 ) -> None:
-    result = runs[case]
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    golden(INVALID / case / "expected.txt", result.stderr)
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_every_problem_is_one_line_in_the_documented_format(
-    case: str, runs: dict[str, subprocess.CompletedProcess[str]]
-) -> None:
-    lines = runs[case].stderr.splitlines()
-    assert lines
-    for line in lines:
+    status, out, err = kaa_validate(monkeypatch, capsys, INVALID / case, "stack.yaml")
+    assert (status, out) == (2, "")
+    golden(INVALID / case / "expected.txt", err)
+    for line in err.splitlines():
         file, key_path, rest = line.split(": ", 2)  # <file>: <key path>: <problem> (got <value>); <fix>
         assert file.endswith(".yaml") and key_path and rest
         assert "; " in rest, f"no fix in: {line}"
 
 
-def test_shipped_stacks_are_valid(runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    result = runs["stacks"]
-    assert (result.returncode, result.stderr) == (0, "")
-    lines = result.stdout.splitlines()
+def test_shipped_stacks_are_valid(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = kaa_validate(monkeypatch, capsys, ROOT, *(f"stacks/{s}.yaml" for s in SHIPPED))
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
     assert [line.split(":", 1)[0] for line in lines] == [f"stacks/{s}.yaml" for s in SHIPPED]
     for line in lines:
         assert ": valid: 4 topics on K1 and K2, 5 schema subjects" in line

@@ -1,0 +1,73 @@
+"""The dynamic providers' own decisions: what a connector's diff sees, and that deleting a subject deletes it for
+good (soft, then permanent, then its compatibility level), against a recording HTTP server on loopback."""
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from components.providers.connector import ConnectorProvider
+from components.providers.schema_subject import SchemaSubjectProvider
+
+CONFIG = {"connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector", "tasks.max": "1",
+          "topics": "orders", "source.cluster.sasl.jaas.config": 'x required username="mm2" password="a";'}
+OLDS = {"label": "K2", "url": "http://k2:8083", "name": "mm2-k1-k2-source", "config": CONFIG, "auth": None}
+
+
+def test_a_connector_config_change_is_an_update_in_place() -> None:
+    for key, value in (("tasks.max", "4"), ("topics", r"orders, orders\.v2"),
+                       ("source.cluster.sasl.jaas.config", 'x required username="mm2" password="b";')):
+        diff = ConnectorProvider().diff("K2/mm2-k1-k2-source", OLDS, {**OLDS, "config": {**CONFIG, key: value}})
+        assert (diff.changes, diff.replaces) == (True, []), key
+    removed = {k: v for k, v in CONFIG.items() if k != "topics"}
+    assert ConnectorProvider().diff("id", OLDS, {**OLDS, "config": removed}).changes is True
+
+
+def test_a_connector_moved_or_renamed_is_replaced_new_first() -> None:
+    for key, value in (("url", "http://elsewhere:8083"), ("name", "mm2-k1-k2-source-2")):
+        diff = ConnectorProvider().diff("id", OLDS, {**OLDS, key: value})
+        assert (diff.changes, diff.replaces, diff.delete_before_replace) == (True, [key], False)
+
+
+def test_the_name_connect_adds_to_a_config_is_no_change() -> None:
+    diff = ConnectorProvider().diff("id", {**OLDS, "config": {**CONFIG, "name": "mm2-k1-k2-source"}}, OLDS)
+    assert diff.changes is False
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[tuple[str, str]] = []
+
+    def do_DELETE(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).requests.append(("DELETE", self.path))
+        body = json.dumps([1]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def registry() -> Iterator[str]:
+    Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/apis/ccompat/v7"
+    server.shutdown()
+
+
+def test_deleting_a_subject_deletes_it_permanently_and_its_compatibility(registry: str) -> None:
+    props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None}
+    SchemaSubjectProvider().delete("K1/orders-value", props)
+    assert Recorder.requests == [
+        ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
+        ("DELETE", "/apis/ccompat/v7/subjects/orders-value?permanent=true"),
+        ("DELETE", "/apis/ccompat/v7/config/orders-value"),
+    ]
