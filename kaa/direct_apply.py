@@ -49,7 +49,7 @@ def apply_kafka(topology: Topology, access: PairAccess) -> None:
 def apply_schemas(topology: Topology, access: PairAccess) -> dict[str, dict[str, list[int]]]:
     """Register every subject in the same order in both registries; fail on an ID mismatch."""
     first, second = topology.aliases
-    clients = {a: RegistryClient(access[a].schema_registry) for a in topology.aliases}
+    clients = {a: RegistryClient(access[a].schema_registry, alias=a) for a in topology.aliases}
     ids: dict[str, dict[str, list[int]]] = {first: {}, second: {}}
     for subject in derive(topology)[first].subjects:
         schemas = [{"schema": v.text, "schemaType": v.schema_type} for v in subject.versions]

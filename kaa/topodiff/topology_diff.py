@@ -33,6 +33,7 @@ from kaa.mirror.mm2_settings import Connector, all_connectors
 from kaa.topology import naming
 from kaa.topology.derive import ClusterState, derive
 from kaa.topology.model import SchemaVersion, SubjectSpec, Topic, Topology
+from kaa.topology.schema_files import same_schema
 
 ADD, CHANGE, REMOVE = "add", "change", "remove"
 ACTIONS = (REMOVE, CHANGE, ADD)
@@ -439,9 +440,13 @@ def _schema_changes(base: Topology | None, head: Topology | None) -> list[Change
             was = old_versions[index] if index < len(old_versions) else None
             now = new_versions[index] if index < len(new_versions) else None
             if now is None and was is not None:
-                out.append(Change("schema", name, REMOVE, was.path, None, REGISTRIES))
+                gone = "the subject and all its versions" if new is None else f"version {index + 1}"
+                out.append(Change("schema", name, REMOVE, was.path, None, REGISTRIES,
+                                  f"deletes {gone} from both registries: consumers still reading records written "
+                                  "with it can no longer decode them"))
                 continue
-            if now is None or (was is not None and (was.text, was.schema_type) == (now.text, now.schema_type)):
+            if now is None or (was is not None and was.schema_type == now.schema_type
+                               and same_schema(now.schema_type, was.text, now.text)):
                 continue
             risk = None
             if was is not None:

@@ -114,6 +114,7 @@ class Topology:
     topics: tuple[Topic, ...]
     mirror: MirrorSettings = MirrorSettings()
     default_compatibility: str | None = None
+    schema_delete: str = "soft"  # `schema_registry.delete`: soft keeps content and IDs; permanent does not
     environment: str = "dev"
     labels: Mapping[str, str] = field(default_factory=dict)
 

@@ -39,7 +39,8 @@ TOPIC_KEYS = ("partitions", "replication_factor", "config", "schema", "producers
 SCHEMA_KEYS = ("key", "value", "compatibility")
 CONSUMER_KEYS = ("principal", "group")
 DEFAULT_KEYS = ("partitions", "replication_factor", "config")
-REGISTRY_KEYS = ("compatibility",)
+REGISTRY_KEYS = ("compatibility", "delete")
+SCHEMA_DELETES = ("soft", "permanent")
 MIRROR_KEYS = tuple(f.name for f in fields(MirrorSettings))
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -215,6 +216,7 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
     defaults = _defaults(c, doc.get("defaults"))
     registry = c.keys(doc.get("schema_registry"), ("schema_registry",), REGISTRY_KEYS)
     default_compat = c.choice(registry, "compatibility", ("schema_registry",), COMPATIBILITY_LEVELS)
+    schema_delete = c.choice(registry, "delete", ("schema_registry",), SCHEMA_DELETES) or "soft"
     environment = c.choice(doc, "environment", (), ENVIRONMENTS) or (name if name in ENVIRONMENTS else "dev")
     labels = doc.get("labels") or {}
     if not isinstance(labels, dict):
@@ -239,6 +241,7 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
         topics=tuple(t for t in topics if t is not None),
         mirror=mirror,
         default_compatibility=default_compat,
+        schema_delete=schema_delete,
         environment=environment,
         labels={str(k): str(v) for k, v in labels.items()},
     )
