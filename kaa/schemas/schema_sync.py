@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from kaa.clients.registry_client import RegistryClient
+from kaa.clients.registry_client import RegisteredVersion, RegistryClient
 from kaa.errors import RegistryError
 from kaa.topology.schema_files import same_schema
 
@@ -46,8 +46,9 @@ def preflight(clients: Sequence[RegistryClient], subject: str, schemas: Sequence
     ID (`predict_ids`) and accepts every version (already there, or compatible)."""
     for client in clients:
         client.wait_ready(remember=True)
+    held = [client.all_versions(subject) for client in clients]
     for index, wanted in enumerate(schemas, start=1):
-        known = predict_ids(clients, subject, wanted, index)
+        known = predict_ids(clients, subject, wanted, index, held)
         for client, found in zip(clients, known, strict=True):
             if found is not None and not found[1]:
                 continue  # live in this registry already
@@ -59,18 +60,19 @@ def preflight(clients: Sequence[RegistryClient], subject: str, schemas: Sequence
                 )
 
 
-def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema, index: int) \
-        -> list[tuple[int, bool] | None]:
+def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema, index: int,
+                held: Sequence[Sequence[RegisteredVersion]]) -> list[tuple[int, bool] | None]:
     """(ID, deleted) of this version in each registry that already knows it, None where none does; stops with
     one line when the registries would give it different IDs.
 
     Registries keep content to ID: a version registered once and deleted gets its old ID back (Karapace even after
     a permanent delete), so a registry that knew the content and one that did not hand out different IDs. Two
     certain cases are caught before anything is registered: both know it under different IDs, or one knows it
-    as ID N while the other holds another schema under N."""
+    as ID N while the other holds another schema under N. `held` is each registry's live versions of `subject`."""
     known: list[tuple[int, bool] | None] = []
-    for client in clients:
-        live = client.lookup(subject, wanted["schema"], wanted["schemaType"])
+    for client, versions in zip(clients, held, strict=True):
+        live = next((v for v in versions if _matches(wanted, v.schema, v.schema_type)), None) \
+            or client.lookup(subject, wanted["schema"], wanted["schemaType"])
         if live is not None:
             known.append((live.id, False))
             continue
@@ -81,8 +83,8 @@ def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema,
            "`doc`) or register it under a new subject; for good parity use registries with IMPORT mode")
     ids = {c.url: k for c, k in zip(clients, known, strict=True) if k is not None}
     if len({i for i, _ in ids.values()}) > 1:
-        held = ", ".join(f"{url} has it as ID {i}{' (deleted)' if gone else ''}" for url, (i, gone) in ids.items())
-        raise RegistryError(f"schema ID mismatch ahead for {what}: {held}; registering it would leave consumers of "
+        where = ", ".join(f"{url} has it as ID {i}{' (deleted)' if gone else ''}" for url, (i, gone) in ids.items())
+        raise RegistryError(f"schema ID mismatch ahead for {what}: {where}; registering it would leave consumers of "
                             f"mirrored topics decoding with the wrong schema; {fix}")
     if ids:
         url, (schema_id, gone) = next(iter(ids.items()))
@@ -110,14 +112,17 @@ def sync_subject(client: RegistryClient, subject: str, schemas: Sequence[Schema]
     version on Karapace)."""
     if compatibility and client.compatibility(subject) != compatibility:
         client.set_compatibility(subject, compatibility)
+    live = client.all_versions(subject)
     if prune:
-        for version in client.all_versions(subject):
+        for version in live:
             if not any(_matches(w, version.schema, version.schema_type) for w in schemas):
                 client.delete_version(subject, version.version, permanent=permanent)
     ids = []
     for wanted in schemas:
-        found = client.lookup(subject, wanted["schema"], wanted["schemaType"])
-        ids.append(found.id if found else client.register(subject, wanted["schema"], wanted["schemaType"]))
+        # the registry's own text form (Karapace re-serialises) matches here even where its lookup would not
+        held = next((v for v in live if _matches(wanted, v.schema, v.schema_type)), None) \
+            or client.lookup(subject, wanted["schema"], wanted["schemaType"])
+        ids.append(held.id if held else client.register(subject, wanted["schema"], wanted["schemaType"]))
     if compatibility and prune and client.compatibility(subject) != compatibility:
         client.set_compatibility(subject, compatibility)
     return ids
