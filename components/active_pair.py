@@ -51,6 +51,7 @@ class ActiveActivePair(pulumi.ComponentResource):
                     peer=self.registries[peer] if peer else None,
                     peer_label=peer or "",
                     permanent_delete=topology.schema_delete == "permanent",
+                    import_ids=topology.schema_ids == "import",
                 ),
                 own,
             )

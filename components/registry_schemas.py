@@ -37,6 +37,7 @@ class RegistrySchemasArgs:
     peer_label: str = ""
     after: Sequence[pulumi.Resource] = field(default_factory=list)
     permanent_delete: bool = False  # the stack's `schema_registry.delete: permanent`
+    import_ids: bool = False  # the stack's `schema_registry.ids: import`
 
 
 class RegistrySchemas(pulumi.ComponentResource):
@@ -55,6 +56,7 @@ class RegistrySchemas(pulumi.ComponentResource):
                 "check_urls": list(args.check_urls) or [args.url],
                 "check_labels": list(args.check_labels) or [args.label],
                 "permanent_delete": args.permanent_delete,
+                "import_ids": args.import_ids,
                 "auth": args.auth,
                 "expected_ids": None,
                 "peer_label": args.peer_label,

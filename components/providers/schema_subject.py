@@ -5,7 +5,8 @@ so the toolkit is the only writer and registers the same versions in the same or
 registry's resource receives the IDs the first one got (`expected_ids`) and fails loudly when its own differ.
 Schemas compare as schemas, not text (a registry may hand them back re-serialised): the diff sees no change and
 the outputs keep the spec's text. An update deletes only the versions the spec removed, soft unless the stack
-says `schema_registry.delete: permanent`.
+says `schema_registry.delete: permanent`. With `schema_registry.ids: import` the second registry registers with
+the first one's IDs (IMPORT mode), refused before anything is registered where a registry lacks it.
 """
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from typing import Any
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from kaa.clients.registry_client import RegistryClient
-from kaa.schemas.schema_sync import check_parity, live_subject, preflight, same_schemas, sync_subject
+from kaa.schemas.schema_sync import (
+    check_parity,
+    import_subject,
+    live_subject,
+    preflight,
+    refuse_import,
+    same_schemas,
+    sync_subject,
+)
 
 
 def _client(props: dict[str, Any], url: str | None = None, alias: str | None = None) -> RegistryClient:
@@ -28,10 +37,15 @@ def _apply(props: dict[str, Any], prune: bool) -> dict[str, Any]:
     subject, schemas = props["subject"], props["schemas"]
     urls = props.get("check_urls") or [props["url"]]
     labels = props.get("check_labels") or [None] * len(urls)
-    preflight([_client(props, u, a) for u, a in zip(urls, labels, strict=True)], subject, schemas,
-              props.get("compatibility"))
-    ids = sync_subject(client, subject, schemas, props.get("compatibility"), prune=prune,
-                       permanent=bool(props.get("permanent_delete")))
+    checks = [_client(props, u, a) for u, a in zip(urls, labels, strict=True)]
+    if props.get("import_ids"):
+        refuse_import(checks)
+    preflight(checks, subject, schemas, props.get("compatibility"))
+    if props.get("import_ids") and props.get("expected_ids") is not None:
+        ids = import_subject(client, subject, schemas, props["expected_ids"], props.get("compatibility"))
+    else:
+        ids = sync_subject(client, subject, schemas, props.get("compatibility"), prune=prune,
+                           permanent=bool(props.get("permanent_delete")))
     if props.get("expected_ids") is not None:
         check_parity(subject, props["expected_ids"], ids, f"{props.get('peer_label')}'s registry",
                      f"{props['label']}'s registry")

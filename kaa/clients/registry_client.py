@@ -174,6 +174,37 @@ class RegistryClient(JsonHttp):
         body = self.get("/mode", ok_missing=True) or {}
         return str(body.get("mode") or "READWRITE")
 
+    def import_unsupported(self) -> str | None:
+        """Why this registry cannot register with explicit IDs (IMPORT mode), or None where it can (Confluent).
+
+        Karapace answers `PUT /mode` with 405; Apicurio accepts IMPORT but ignores the `id` of a registration,
+        so it is recognised by its own API (`/apis/registry/v3/system/info`) next to the ccompat one. Asked
+        without changing anything: `PUT /mode` with the mode the registry is already in."""
+        if self.base.endswith("/apis/ccompat/v7"):
+            root = JsonHttp(self.url.removesuffix("/apis/ccompat/v7"), timeout=self.timeout, connections=1)
+            try:
+                info = root.get("/apis/registry/v3/system/info", ok_missing=True)
+            except HttpRefusal:
+                info = None
+            if isinstance(info, dict) and "apicurio" in str(info.get("name", "")).lower():
+                return f"it is {info['name']} {info.get('version', '')}".rstrip() + ", which ignores explicit IDs"
+        try:
+            self.call("PUT", "/mode", {"mode": self.mode()})
+        except RegistryRefusal as exc:
+            if exc.status in (404, 405, 501) or exc.code in (405, 42205):
+                return f"it answered PUT /mode with HTTP {exc.status} (no IMPORT mode; Karapace has none)"
+            raise
+        return None
+
+    def set_mode(self, subject: str, mode: str) -> None:
+        self.call("PUT", f"/mode/{quote(subject, safe='')}", {"mode": mode})
+
+    def import_version(self, subject: str, schema: str, schema_type: str, schema_id: int, version: int) -> int:
+        """Register with an explicit ID and version (the subject must be in IMPORT mode); return the ID given."""
+        body = self.call("POST", f"/subjects/{quote(subject, safe='')}/versions",
+                         {**_payload(schema, schema_type), "id": schema_id, "version": version})
+        return int(body["id"])
+
     # --- writes ---------------------------------------------------------------------------------------------------
 
     def register(self, subject: str, schema: str, schema_type: str) -> int:

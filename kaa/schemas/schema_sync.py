@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from kaa.clients.registry_client import RegisteredVersion, RegistryClient
 from kaa.errors import RegistryError
@@ -126,6 +127,41 @@ def sync_subject(client: RegistryClient, subject: str, schemas: Sequence[Schema]
     if compatibility and prune and client.compatibility(subject) != compatibility:
         client.set_compatibility(subject, compatibility)
     return ids
+
+
+def refuse_import(clients: Sequence[RegistryClient]) -> None:
+    """Before anything is registered under `schema_registry.ids: import`: every registry that registers with the
+    first registry's IDs (all but the first) must support IMPORT mode, else one line saying which does not."""
+    for client in clients[1:]:
+        why = client.import_unsupported()
+        if why:
+            raise RegistryError(f"stack setting schema_registry.ids: import cannot be used with {client.label}: "
+                                f"{why}; remove the setting (the toolkit then registers in the same order on both "
+                                "sides and checks the IDs); nothing was registered")
+
+
+def import_subject(client: RegistryClient, subject: str, schemas: Sequence[Schema], ids: Sequence[int],
+                   compatibility: str | None) -> list[int]:
+    """Make `subject` hold `schemas` with the IDs `ids` the first registry gave them (IMPORT mode, Confluent):
+    parity by construction instead of by registering in the same order."""
+    if compatibility and client.compatibility(subject) != compatibility:
+        client.set_compatibility(subject, compatibility)
+    live = client.all_versions(subject)
+    missing = [(n, w, i) for n, (w, i) in enumerate(zip(schemas, ids, strict=True), start=1)
+               if not any(_matches(w, v.schema, v.schema_type) for v in live)]
+    if missing:
+        client.call("PUT", f"/mode/{quote(subject, safe='')}?force=true", {"mode": "IMPORT"})
+        try:
+            for number, wanted, schema_id in missing:
+                got = client.import_version(subject, wanted["schema"], wanted["schemaType"], schema_id, number)
+                if got != schema_id:
+                    raise RegistryError(f"{client.label} gave version {number} of subject {subject!r} ID {got} "
+                                        f"instead of the explicit ID {schema_id}: it ignores IMPORT mode; remove the "
+                                        "stack setting schema_registry.ids: import")
+        finally:
+            client.set_mode(subject, "READWRITE")
+    held = client.all_versions(subject)
+    return [next(v.id for v in held if _matches(w, v.schema, v.schema_type)) for w in schemas]
 
 
 def check_parity(subject: str, expected: Sequence[int], ids: Sequence[int], expected_from: str, got_from: str) -> None:

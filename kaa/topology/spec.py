@@ -39,8 +39,9 @@ TOPIC_KEYS = ("partitions", "replication_factor", "config", "schema", "producers
 SCHEMA_KEYS = ("key", "value", "compatibility")
 CONSUMER_KEYS = ("principal", "group")
 DEFAULT_KEYS = ("partitions", "replication_factor", "config")
-REGISTRY_KEYS = ("compatibility", "delete")
+REGISTRY_KEYS = ("compatibility", "delete", "ids")
 SCHEMA_DELETES = ("soft", "permanent")
+SCHEMA_IDS = ("sequential", "import")
 MIRROR_KEYS = tuple(f.name for f in fields(MirrorSettings))
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -217,6 +218,7 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
     registry = c.keys(doc.get("schema_registry"), ("schema_registry",), REGISTRY_KEYS)
     default_compat = c.choice(registry, "compatibility", ("schema_registry",), COMPATIBILITY_LEVELS)
     schema_delete = c.choice(registry, "delete", ("schema_registry",), SCHEMA_DELETES) or "soft"
+    schema_ids = c.choice(registry, "ids", ("schema_registry",), SCHEMA_IDS) or "sequential"
     environment = c.choice(doc, "environment", (), ENVIRONMENTS) or (name if name in ENVIRONMENTS else "dev")
     labels = doc.get("labels") or {}
     if not isinstance(labels, dict):
@@ -242,6 +244,7 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
         mirror=mirror,
         default_compatibility=default_compat,
         schema_delete=schema_delete,
+        schema_ids=schema_ids,
         environment=environment,
         labels={str(k): str(v) for k, v in labels.items()},
     )

@@ -9,7 +9,8 @@ only what the local Apicurio pair cannot show.
 - `GET /config/<subject>` answers 40408 without a level of its own, 40401 for a missing subject; a subject's level
   goes with its last version;
 - a permanent delete without a soft delete first answers 40405, deleting a missing subject 40401;
-- `PUT /mode` answers 405, `GET /mode` READWRITE; default compatibility BACKWARD;
+- `PUT /mode` answers 405, `GET /mode` READWRITE; default compatibility BACKWARD (with `import_mode`, it behaves
+  as Confluent Schema Registry instead: `PUT /mode[/<subject>]` works and IMPORT honours an explicit `"id"`);
 - while loading (`loading` > 0): `/_health` says `schema_registry_ready: false`, `GET /subjects` answers an empty
   list and writes answer 500/50003; each `/_health` call counts `loading` down.
 """
@@ -47,6 +48,8 @@ class State:
     subjects: dict[str, list[Version]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)
     loading: int = 0
+    import_mode: bool = False  # behave as Confluent Schema Registry: PUT /mode works, IMPORT honours an "id"
+    modes: dict[str, str] = field(default_factory=dict)
     failures: int = 0  # the next writes answered 500/50003 (as while the primary is unknown)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -106,9 +109,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method != "GET" and (s.loading or s.failures):
             s.failures = max(0, s.failures - 1)
             return self._error(500, 50003, "Error while forwarding the request to the master.")
-        if parts == ["mode"]:
-            return self._error(405, 405, "HTTP 405 Method Not Allowed") if method == "PUT" \
-                else self._answer(200, {"mode": "READWRITE"})
+        if parts[0] == "mode":
+            if method == "PUT" and not s.import_mode:
+                return self._error(405, 405, "HTTP 405 Method Not Allowed")
+            subject = parts[1] if len(parts) > 1 else ""
+            if method == "PUT":
+                s.modes[subject] = body["mode"]
+            return self._answer(200, {"mode": s.modes.get(subject, "READWRITE")})
         if parts == ["config"]:
             return self._answer(200, {"compatibilityLevel": "BACKWARD"})
         if parts == ["subjects"]:
@@ -159,7 +166,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                           "schema": key[1]})
             live = next((v for v in versions if s.texts[v.id] == key and not v.deleted), None)
             if live is None:
-                schema_id = s.ids.setdefault(key, max(s.ids.values(), default=0) + 1)  # a body "id" is ignored
+                if s.modes.get(subject) == "IMPORT" and "id" in body:  # Confluent in IMPORT mode
+                    s.ids[key] = schema_id = int(body["id"])
+                else:
+                    schema_id = s.ids.setdefault(key, max(s.ids.values(), default=0) + 1)  # Karapace ignores "id"
                 s.texts[schema_id] = key
                 live = Version(max((v.version for v in versions), default=0) + 1, schema_id)
                 s.subjects.setdefault(subject, []).append(live)

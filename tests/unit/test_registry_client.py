@@ -166,3 +166,25 @@ def test_karapace_answer_codes_for_levels_and_deletes(quick: None) -> None:
         assert state.requests[-2:] == [("DELETE", "/subjects/a-value"), ("DELETE", "/subjects/a-value?permanent=true")]
         assert "a-value" not in state.subjects
         client.clear_compatibility("a-value")  # 40408 on a subject without a level: nothing to clear
+
+
+def test_apicurio_is_recognised_as_ignoring_explicit_ids() -> None:
+    class Apicurio(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            found = self.path == "/apis/registry/v3/system/info"
+            body = json.dumps({"name": "Apicurio Registry (SQL)", "version": "3.3.3"} if found else {}).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Apicurio)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = RegistryClient(f"http://127.0.0.1:{httpd.server_address[1]}/apis/ccompat/v7")
+        assert client.import_unsupported() == "it is Apicurio Registry (SQL) 3.3.3, which ignores explicit IDs"
+    finally:
+        httpd.shutdown()

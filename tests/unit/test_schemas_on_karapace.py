@@ -5,6 +5,7 @@ anything is registered; a loading registry is named, never read as empty; the sc
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -161,3 +162,32 @@ def test_content_both_registries_know_under_different_ids_stops(pair: tuple[Pair
     with pytest.raises(RegistryError, match=rf"{one.url} has it as ID 1 \(deleted\), {two.url} has it as ID 2 "
                                             r"\(deleted\); registering it would leave consumers"):
         preflight([one, two], "orders-value", [{"schema": V1, "schemaType": "AVRO"}], None)
+
+
+# --- IMPORT mode: `schema_registry.ids: import` ---------------------------------------------------------------------
+
+def test_import_mode_is_refused_on_karapace_before_anything_is_registered(
+        local: Topology, pair: tuple[PairAccess, State, State]) -> None:
+    access, k1, k2 = pair
+    with pytest.raises(RegistryError, match=rf"^stack setting schema_registry.ids: import cannot be used with schema "
+                                            rf"registry of K2 \({access['K2'].schema_registry}\): it answered PUT "
+                                            r"/mode with HTTP 405 \(no IMPORT mode; Karapace has none\); remove the "
+                                            r"setting .*; nothing was registered$"):
+        apply_schemas(replace(local, schema_ids="import"), access)
+    assert not k1.subjects and not k2.subjects
+
+
+def test_import_mode_gives_the_second_registry_the_first_ones_ids(local: Topology) -> None:
+    """Confluent-like registries whose counters are apart: sequential registration cannot give equal IDs, IMPORT
+    mode does, and leaves every subject back in READWRITE."""
+    with fake_karapace(State(import_mode=True)) as (url1, _), fake_karapace(State(import_mode=True)) as (url2, k2):
+        access = PairAccess({"K1": ClusterAccess({}, url1, ""), "K2": ClusterAccess({}, url2, "")})
+        RegistryClient(url2).register("filler-value", '"string"', "AVRO")  # K2's counter is one ahead
+        ids = apply_schemas(replace(local, schema_ids="import"), access)
+        assert ids["K1"] == ids["K2"]
+        assert {s: m for s, m in k2.modes.items() if s} == dict.fromkeys(ids["K2"], "READWRITE")
+    with fake_karapace(State(import_mode=True)) as (url1, _), fake_karapace(State(import_mode=True)) as (url2, _):
+        access = PairAccess({"K1": ClusterAccess({}, url1, ""), "K2": ClusterAccess({}, url2, "")})
+        RegistryClient(url2).register("filler-value", '"string"', "AVRO")
+        with pytest.raises(RegistryError, match="schema ID mismatch for subject 'customers-value'"):
+            apply_schemas(local, access)  # sequential: the counters' gap shows
