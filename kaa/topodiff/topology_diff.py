@@ -9,8 +9,10 @@ must hold (ACLs and expected remote topics included), grouped by `cluster`: an a
 
 A change is risky (its `risk` holds the reason) when it loses data or breaks readers: a topic deleted (a rename
 is a delete plus an add: Kafka cannot rename topics), fewer partitions, another replication factor, shorter
-retention or another cleanup policy, a schema version rewritten in place or incompatible with the versions
-before it, compatibility switched to NONE, a topic that stops being mirrored, a source connector renamed.
+retention or another cleanup policy, a schema version removed (or its whole subject), rewritten in place or
+incompatible with the versions before it, compatibility switched to NONE, a topic that stops being mirrored, a
+source connector renamed. A schema file rewritten without changing the schema (key order, whitespace, comments)
+is no change.
 
 Schema compatibility is checked here for Avro only, with the Avro spec's schema resolution (reader vs writer):
 record fields matched by name or alias, a reader field missing from the writer needs a default, primitive

@@ -48,6 +48,7 @@ class State:
     subjects: dict[str, list[Version]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)
     loading: int = 0
+    master: bool = True  # `/master_available` (a primary may be elected while the schemas still replay)
     import_mode: bool = False  # behave as Confluent Schema Registry: PUT /mode works, IMPORT honours an "id"
     modes: dict[str, str] = field(default_factory=dict)
     failures: int = 0  # the next writes answered 500/50003 (as while the primary is unknown)
@@ -105,7 +106,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             s.loading = max(0, s.loading - 1)
             return self._answer(200, {"status": {"schema_registry_ready": ready}})
         if parts == ["master_available"]:
-            return self._answer(200, {"master_available": s.loading == 0})
+            return self._answer(200, {"master_available": s.master})
         if method != "GET" and (s.loading or s.failures):
             s.failures = max(0, s.failures - 1)
             return self._error(500, 50003, "Error while forwarding the request to the master.")

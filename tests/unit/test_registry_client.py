@@ -113,6 +113,8 @@ def test_a_loading_registry_is_waited_for_then_named(quick: None) -> None:
                                                   r"\(/_health says schema_registry_ready is false; waited 0 s\)"):
             RegistryClient(url, alias="K1").wait_ready(bound=0.05, poll=0.01)
         assert RegistryLoading("x").exit_code == 2
+        state.loading, state.master = 0, False
+        assert RegistryClient(url).loading() == "/master_available says no primary is available"
 
 
 def test_a_registry_without_readiness_endpoints_must_answer_plausibly(server: str) -> None:
@@ -188,3 +190,15 @@ def test_apicurio_is_recognised_as_ignoring_explicit_ids() -> None:
         assert client.import_unsupported() == "it is Apicurio Registry (SQL) 3.3.3, which ignores explicit IDs"
     finally:
         httpd.shutdown()
+
+
+def test_the_local_pairs_probe_counts_a_loading_registry_as_not_up() -> None:
+    """`kaa local up` waits on this probe: a registry answering /subjects while replaying is not up yet."""
+    from kaa.local.probes import registry_ready
+
+    with fake_karapace(State(loading=1000)) as (url, state):
+        assert not registry_ready(url)
+        state.loading = 0
+        assert registry_ready(url)
+        state.master = False
+        assert not registry_ready(url)
