@@ -91,3 +91,18 @@ def test_a_real_change_still_shows(karapace_held: tuple[Topology, PairAccess]) -
     report = scan(head, access, DriftOptions(scope=f"{TAG}-.*"), parts=("registry",))
     assert sorted((c.kind, c.name, c.cluster) for c in report.changes) == [
         ("schema-versions", subject.subject, "K1"), ("schema-versions", subject.subject, "K2")]
+
+
+def test_import_mode_is_refused_on_apicurio_before_anything_is_registered(local_pair: object,
+                                                                          registry_urls: dict[str, str]) -> None:
+    """Apicurio accepts `PUT /mode` IMPORT but ignores an explicit ID: `schema_registry.ids: import` is refused."""
+    from kaa.errors import RegistryError
+    from kaa.schemas.schema_sync import refuse_import
+
+    clients = [RegistryClient(registry_urls[a], alias=a) for a in ("K1", "K2")]
+    assert [c.mode() for c in clients] == ["READWRITE", "READWRITE"]
+    with pytest.raises(RegistryError, match=r"^stack setting schema_registry.ids: import cannot be used with schema "
+                                            r"registry of K2 \(.*\): it is Apicurio Registry \(SQL\) 3\.3\.3, which "
+                                            r"ignores explicit IDs; remove the setting"):
+        refuse_import(clients)
+    assert [c.mode() for c in clients] == ["READWRITE", "READWRITE"]
