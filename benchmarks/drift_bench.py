@@ -54,13 +54,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from kaa.clients.connect_client import ConnectClient  # noqa: E402
+from kaa.clients.json_http import JsonHttp  # noqa: E402
 from kaa.clients.kafka_admin import KafkaAdmin  # noqa: E402
 from kaa.clients.pair_access import PairAccess  # noqa: E402
 from kaa.clients.registry_client import RegistryClient  # noqa: E402
 from kaa.direct_apply import apply_topology  # noqa: E402
 from kaa.drift.drift_compare import DriftOptions  # noqa: E402
 from kaa.drift.drift_report import Report  # noqa: E402
-from kaa.drift.drift_scan import PARTS, JsonReader, all_subjects, scan  # noqa: E402
+from kaa.drift.drift_scan import PARTS, all_subjects, scan  # noqa: E402
 from kaa.errors import KaaError  # noqa: E402
 from kaa.local import LocalPair  # noqa: E402
 from kaa.local.configs import broker_properties  # noqa: E402
@@ -215,9 +216,9 @@ def remove(topology: Topology, access: PairAccess) -> None:
         admin.delete_topics(ours)
         admin.delete_acls([a for a in admin.acls() if a.principal in principals])
         registry = RegistryClient(access[alias].schema_registry)
-        for subject in sorted(all_subjects(JsonReader(access[alias].schema_registry, 30))):
+        for subject in sorted(all_subjects(registry)):
             if subject.startswith(PREFIX):
-                registry.delete_subject(subject)
+                registry.delete_subject(subject, permanent=True)
 
 
 # --- the three measurements ---------------------------------------------------------------------------------------
@@ -253,12 +254,12 @@ def per_resource_rest(topology: Topology, access: PairAccess) -> int:
     status. Added to the per-topic baseline, it reads what the scan reads; returns the request count."""
     requests = 0
     for alias in topology.aliases:
-        registry = JsonReader(access[alias].schema_registry, 30)
+        registry = RegistryClient(access[alias].schema_registry, timeout=30)
         for subject in (s.subject for t in topology.topics for s in t.subjects):
             registry.get(f"/subjects/{quote(subject, safe='')}/versions/latest", ok_missing=True)
             registry.get(f"/config/{quote(subject, safe='')}", ok_missing=True)
             requests += 2
-        connect = JsonReader(access[alias].connect, 30, "Kafka Connect")
+        connect = JsonHttp(access[alias].connect, timeout=30, what="Kafka Connect")
         for name in connect.get("/connectors") or []:
             connect.get(f"/connectors/{quote(name, safe='')}")
             connect.get(f"/connectors/{quote(name, safe='')}/status")

@@ -46,9 +46,12 @@ class ActiveActivePair(pulumi.ComponentResource):
                     url=topology.cluster(alias).schema_registry,
                     subjects=state[alias].subjects,
                     check_urls=registry_urls,
+                    check_labels=list(topology.aliases),
                     auth=args.credentials[alias].registry_auth,
                     peer=self.registries[peer] if peer else None,
                     peer_label=peer or "",
+                    permanent_delete=topology.schema_delete == "permanent",
+                    import_ids=topology.schema_ids == "import",
                 ),
                 own,
             )

@@ -31,10 +31,13 @@ class RegistrySchemasArgs:
     url: str
     subjects: Sequence[SubjectSpec]
     check_urls: Sequence[str] = ()
+    check_labels: Sequence[str] = ()
     auth: pulumi.Input[Mapping[str, str]] | None = None
     peer: RegistrySchemas | None = None
     peer_label: str = ""
     after: Sequence[pulumi.Resource] = field(default_factory=list)
+    permanent_delete: bool = False  # the stack's `schema_registry.delete: permanent`
+    import_ids: bool = False  # the stack's `schema_registry.ids: import`
 
 
 class RegistrySchemas(pulumi.ComponentResource):
@@ -51,6 +54,9 @@ class RegistrySchemas(pulumi.ComponentResource):
                 "schemas": [{"schema": v.text, "schemaType": v.schema_type} for v in spec.versions],
                 "compatibility": spec.compatibility,
                 "check_urls": list(args.check_urls) or [args.url],
+                "check_labels": list(args.check_labels) or [args.label],
+                "permanent_delete": args.permanent_delete,
+                "import_ids": args.import_ids,
                 "auth": args.auth,
                 "expected_ids": None,
                 "peer_label": args.peer_label,

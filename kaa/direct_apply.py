@@ -9,7 +9,7 @@ from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.registry_client import RegistryClient
 from kaa.mirror.mm2_settings import jaas_config, resolve_jaas
-from kaa.schemas.schema_sync import check_parity, preflight, sync_subject
+from kaa.schemas.schema_sync import check_parity, import_subject, preflight, refuse_import, sync_subject
 from kaa.topology import naming
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
@@ -49,13 +49,19 @@ def apply_kafka(topology: Topology, access: PairAccess) -> None:
 def apply_schemas(topology: Topology, access: PairAccess) -> dict[str, dict[str, list[int]]]:
     """Register every subject in the same order in both registries; fail on an ID mismatch."""
     first, second = topology.aliases
-    clients = {a: RegistryClient(access[a].schema_registry) for a in topology.aliases}
+    clients = {a: RegistryClient(access[a].schema_registry, alias=a) for a in topology.aliases}
     ids: dict[str, dict[str, list[int]]] = {first: {}, second: {}}
+    importing = topology.schema_ids == "import"
+    if importing:
+        refuse_import([clients[first], clients[second]])
     for subject in derive(topology)[first].subjects:
         schemas = [{"schema": v.text, "schemaType": v.schema_type} for v in subject.versions]
         preflight(list(clients.values()), subject.subject, schemas, subject.compatibility)
-        for alias in (first, second):
-            ids[alias][subject.subject] = sync_subject(clients[alias], subject.subject, schemas, subject.compatibility)
+        ids[first][subject.subject] = sync_subject(clients[first], subject.subject, schemas, subject.compatibility)
+        ids[second][subject.subject] = (
+            import_subject(clients[second], subject.subject, schemas, ids[first][subject.subject],
+                           subject.compatibility) if importing
+            else sync_subject(clients[second], subject.subject, schemas, subject.compatibility))
         check_parity(subject.subject, ids[first][subject.subject], ids[second][subject.subject],
                      f"{first}'s registry", f"{second}'s registry")
     return ids

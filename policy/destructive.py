@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaa.topology.schema_files import same_schema
 from policy.checks import Report, num
 from policy.context import PolicyContext
 from policy.resources import ProviderRes, Res, StackView, SubjectRes, TopicRes, known
@@ -126,9 +127,8 @@ def _subjects(args: DestructiveArgs, report: Report) -> None:
         before, after = _schemas(old.schemas), _schemas(now.schemas)
         if before is None or after is None:
             continue
-        kept = [_key(s) for s in after[:len(before)]]
-        if kept != [_key(s) for s in before]:
-            first = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if _key(a) != _key(b)),
+        if len(after) < len(before) or not all(_same(a, b) for a, b in zip(before, after, strict=False)):
+            first = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if not _same(a, b)),
                          len(after))
             report(f"{where}: registered version {first + 1} is removed or rewritten; the toolkit deletes versions "
                    "the spec no longer lists, so records carrying their IDs become undecodable; add new versions "
@@ -148,5 +148,8 @@ def _subjects(args: DestructiveArgs, report: Report) -> None:
                        "change compatible or add a new subject", now.urn)
 
 
-def _key(schema: dict[str, Any]) -> tuple[str, str]:
-    return (str(schema.get("schemaType", "AVRO")), " ".join(str(schema.get("schema", "")).split()))
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same schema in any text form (a registry hands schemas back re-serialised)."""
+    kind = str(a.get("schemaType", "AVRO"))
+    return kind == str(b.get("schemaType", "AVRO")) and same_schema(kind, str(a.get("schema", "")),
+                                                                       str(b.get("schema", "")))

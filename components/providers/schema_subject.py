@@ -3,6 +3,10 @@
 Registries give a new schema the next free ID and cannot take an explicit one (Karapace has no IMPORT mode),
 so the toolkit is the only writer and registers the same versions in the same order on both sides. The second
 registry's resource receives the IDs the first one got (`expected_ids`) and fails loudly when its own differ.
+Schemas compare as schemas, not text (a registry may hand them back re-serialised): the diff sees no change and
+the outputs keep the spec's text. An update deletes only the versions the spec removed, soft unless the stack
+says `schema_registry.delete: permanent`. With `schema_registry.ids: import` the second registry registers with
+the first one's IDs (IMPORT mode), refused before anything is registered where a registry lacks it.
 """
 from __future__ import annotations
 
@@ -11,20 +15,37 @@ from typing import Any
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from kaa.clients.registry_client import RegistryClient
-from kaa.schemas.schema_sync import check_parity, live_subject, preflight, sync_subject
+from kaa.schemas.schema_sync import (
+    check_parity,
+    import_subject,
+    live_subject,
+    preflight,
+    refuse_import,
+    same_schemas,
+    sync_subject,
+)
 
 
-def _client(props: dict[str, Any], url: str | None = None) -> RegistryClient:
+def _client(props: dict[str, Any], url: str | None = None, alias: str | None = None) -> RegistryClient:
     auth = props.get("auth")
-    return RegistryClient(url or props["url"], (auth["username"], auth["password"]) if auth else None)
+    return RegistryClient(url or props["url"], (auth["username"], auth["password"]) if auth else None,
+                          alias=alias if url else props.get("label"))
 
 
 def _apply(props: dict[str, Any], prune: bool) -> dict[str, Any]:
     client = _client(props)
     subject, schemas = props["subject"], props["schemas"]
-    preflight([_client(props, u) for u in props.get("check_urls") or [props["url"]]], subject, schemas,
-              props.get("compatibility"))
-    ids = sync_subject(client, subject, schemas, props.get("compatibility"), prune=prune)
+    urls = props.get("check_urls") or [props["url"]]
+    labels = props.get("check_labels") or [None] * len(urls)
+    checks = [_client(props, u, a) for u, a in zip(urls, labels, strict=True)]
+    if props.get("import_ids"):
+        refuse_import(checks)
+    preflight(checks, subject, schemas, props.get("compatibility"))
+    if props.get("import_ids") and props.get("expected_ids") is not None:
+        ids = import_subject(client, subject, schemas, props["expected_ids"], props.get("compatibility"))
+    else:
+        ids = sync_subject(client, subject, schemas, props.get("compatibility"), prune=prune,
+                           permanent=bool(props.get("permanent_delete")))
     if props.get("expected_ids") is not None:
         check_parity(subject, props["expected_ids"], ids, f"{props.get('peer_label')}'s registry",
                      f"{props['label']}'s registry")
@@ -36,7 +57,9 @@ class SchemaSubjectProvider(ResourceProvider):
         return CreateResult(f"{props['label']}/{props['subject']}", _apply(props, prune=False))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = live_subject(_client(props), props["subject"], props.get("schemas") or [])
+        client = _client(props)
+        client.wait_ready(remember=True)  # a loading registry answers "no versions": that is not a deletion
+        live = live_subject(client, props["subject"], props.get("schemas") or [])
         if not live["versions"]:
             return ReadResult("", {})
         live["ids"] = [i for i, s in zip(live["ids"], live["schemas"], strict=True) if s in props["schemas"]]
@@ -45,8 +68,8 @@ class SchemaSubjectProvider(ResourceProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in ("url", "subject") if olds.get(k) != news.get(k)]
         changes = list(replaces)
-        if olds.get("schemas") != news.get("schemas"):
-            changes.append("schemas")
+        if not same_schemas(olds.get("schemas") or [], news.get("schemas") or []):
+            changes.append("schemas")  # the same schemas in another text form are no change
         if news.get("compatibility") and olds.get("compatibility") != news.get("compatibility"):
             changes.append("compatibility")
         # Create the replacement before deleting the original: if the new place fails, the old one keeps working.
@@ -56,6 +79,8 @@ class SchemaSubjectProvider(ResourceProvider):
         return UpdateResult(_apply(news, prune=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Soft by default: the registry keeps the content and its IDs, so registering it again later gives the
+        same IDs on both sides; permanently only with the stack's `schema_registry.delete: permanent`."""
         client = _client(props)
-        client.delete_subject(props["subject"])
+        client.delete_subject(props["subject"], permanent=bool(props.get("permanent_delete")))
         client.clear_compatibility(props["subject"])

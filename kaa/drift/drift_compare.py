@@ -21,7 +21,7 @@ from kaa.topology import naming
 from kaa.topology.acls import Acl
 from kaa.topology.derive import ClusterState, derive
 from kaa.topology.model import SubjectSpec, Topic, Topology
-from kaa.topology.schema_files import normalise
+from kaa.topology.schema_files import same_schema
 from kaa.topology.topic_configs import MM2_NOT_SYNCED
 
 CONNECT_SET_KEYS = frozenset({"name"})  # added by Kafka Connect itself
@@ -119,13 +119,6 @@ def _config_delta(want: Mapping[str, str], have: Mapping[str, str]) -> tuple[dic
 
 def _synced(config: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in config.items() if k not in MM2_NOT_SYNCED}
-
-
-def _same_schema(schema_type: str, a: str, b: str) -> bool:
-    try:
-        return normalise(schema_type, a) == normalise(schema_type, b)
-    except ValueError:
-        return a.strip() == b.strip()
 
 
 def principals(topology: Topology) -> frozenset[str]:
@@ -239,7 +232,7 @@ def _version_drift(subject: SubjectSpec, live: tuple[LiveVersion, ...]) -> list[
     ok = len(live) == len(subject.versions)
     for index, version in enumerate(live):
         match = next((s.path for s in subject.versions if s.schema_type == version.schema_type
-                      and _same_schema(version.schema_type, s.text, version.schema)), None)
+                      and same_schema(version.schema_type, s.text, version.schema)), None)
         expected = subject.versions[index].path if index < len(subject.versions) else None
         ok = ok and match is not None and match == expected
         shown.append({"version": version.version, "id": version.id, "schema": match})

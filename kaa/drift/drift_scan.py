@@ -3,22 +3,20 @@ read with batched requests and all six parts in parallel, then compared by `drif
 
 Per cluster: one metadata request, one DescribeAcls and one DescribeConfigs per 500 compared topics, all in
 flight together (and one ListOffsets with `lag`). Per Connect worker: one
-`GET /connectors?expand=info&expand=status`. Per registry: the subject list, then for each of the spec's subjects
-its latest version (the whole history only when there is more than one) and its compatibility, over a few
-keep-alive connections: the Confluent API has no bulk read.
+`GET /connectors?expand=info&expand=status`. Per registry (through the one registry client): a readiness check,
+then `GET /schemas` where it lists every subject's versions (Karapace, Confluent), else the subject list and per
+spec subject its latest version (the whole history only when there is more than one); a subject's own
+compatibility level only where the spec sets one.
 A part that cannot be read becomes an `Unreachable` entry (exit code 2) and its comparisons are skipped.
 """
 from __future__ import annotations
 
-import http.client
-import json
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 from confluent_kafka import KafkaException, TopicPartition
@@ -28,6 +26,7 @@ from kaa.clients.connect_client import ConnectClient
 from kaa.clients.http_request import request
 from kaa.clients.kafka_admin import KafkaAdmin, KafkaAdminError
 from kaa.clients.pair_access import PairAccess
+from kaa.clients.registry_client import RegistryClient
 from kaa.drift.drift_compare import (
     ClusterSnapshot,
     ConnectSnapshot,
@@ -41,9 +40,9 @@ from kaa.drift.drift_compare import (
     flow_lags,
 )
 from kaa.drift.drift_report import Report, Unreachable
-from kaa.errors import ConnectError, KaaError, RegistryError, UnreachableError
+from kaa.errors import ConnectError, KaaError
 from kaa.topology.derive import ClusterState, derive
-from kaa.topology.model import Topology
+from kaa.topology.model import SubjectSpec, Topology
 
 REGISTRY_WORKERS = 32  # keep-alive connections per registry: with a remote registry, round trips overlap
 
@@ -103,70 +102,16 @@ def end_offsets(admin: KafkaAdmin, partitions: dict[str, int], timeout: float) -
 
 # --- schema registry ---------------------------------------------------------------------------------------------
 
-STALL_S = 5.0  # Apicurio 3.3.3 left about one GET in 60,000 unanswered here: no thread working on it, none queued
-
-
-class JsonReader:
-    """Keep-alive JSON GETs for the many small registry reads of a scan, one connection per thread.
-
-    `requests` spends about 1 ms of CPU (under the GIL) per call, `http.client` a quarter of that: with two
-    requests per subject, that is most of a thousand-subject scan. Failures map to the same typed errors as
-    `clients/http.py`: no answer is `UnreachableError`, a refusal `RegistryError`."""
-
-    def __init__(self, url: str, timeout: float, what: str = "schema registry"):
-        parsed = urlsplit(url)
-        self.url, self.what, self.timeout = url.rstrip("/"), what, timeout
-        self.https = parsed.scheme == "https"
-        self.host, self.port = parsed.hostname or "localhost", parsed.port
-        self.base = parsed.path.rstrip("/")
-        self.local = threading.local()
-
-    def _connection(self, fresh: bool = False) -> http.client.HTTPConnection:
-        if fresh or not hasattr(self.local, "conn"):
-            cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-            self.local.conn = cls(self.host, self.port, timeout=self.timeout)
-        conn: http.client.HTTPConnection = self.local.conn
-        return conn
-
-    def get(self, path: str, ok_missing: bool = False) -> Any:
-        """One GET; a connection the server dropped, or a request left unanswered for `STALL_S`, is sent once
-        more on a fresh connection (GETs are safe to repeat) before the registry counts as unreachable."""
-        headers = {"Accept": "application/vnd.schemaregistry.v1+json, application/json"}
-        for attempt in (1, 2):
-            conn, sent = self._connection(fresh=attempt == 2), False
-            try:
-                conn.request("GET", self.base + path, headers=headers)
-                sent = True
-                if conn.sock is not None:  # the first try waits STALL_S for the answer, the second the full timeout
-                    conn.sock.settimeout(min(STALL_S, self.timeout) if attempt == 1 else self.timeout)
-                response = conn.getresponse()
-                body = response.read()
-                break
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                stalled = sent and isinstance(exc, TimeoutError)
-                if attempt == 2 or not (stalled or isinstance(exc, (http.client.RemoteDisconnected,
-                                                                    ConnectionResetError, BrokenPipeError))):
-                    raise UnreachableError(f"{self.what} at {self.url}{path} did not answer ({type(exc).__name__}); "
-                                           "check that it runs and the URL is right") from exc
-        if response.status == 404 and ok_missing:
-            return None
-        if response.status >= 400:
-            raise RegistryError(f"{self.what} refused GET {self.url}{path}: HTTP {response.status}: "
-                                f"{body[:300].decode(errors='replace')}")
-        return json.loads(body) if body else None
-
-
 SUBJECTS_PAGE = 1000
 
 
-def all_subjects(reader: JsonReader) -> set[str]:
+def all_subjects(client: RegistryClient) -> set[str]:
     """Every subject, page by page: Apicurio returns at most 1000 without `limit`; a registry that ignores
-    `offset`/`limit` returns them all at once, which the duplicate check stops on."""
+    `offset`/`limit` (Karapace) returns them all at once, which the duplicate check stops on."""
     out: set[str] = set()
     offset = 0
     while True:
-        batch = [str(s) for s in reader.get(f"/subjects?offset={offset}&limit={SUBJECTS_PAGE}") or []]
+        batch = [str(s) for s in client.get(f"/subjects?offset={offset}&limit={SUBJECTS_PAGE}") or []]
         new = set(batch) - out
         out |= new
         if len(batch) < SUBJECTS_PAGE or not new:
@@ -174,38 +119,60 @@ def all_subjects(reader: JsonReader) -> set[str]:
         offset += len(batch)
 
 
-def registry_snapshot(topology: Topology, url: str, timeout: float,
-                      workers: int = REGISTRY_WORKERS) -> RegistrySnapshot:
-    """The subject list, then per spec subject its latest version (all versions only when there are more)
-    and its own compatibility level, from a small pool of keep-alive connections."""
-    reader = JsonReader(url, timeout)
-    subjects = all_subjects(reader)
-    wanted = [s.subject for t in topology.topics for s in t.subjects if s.subject in subjects]
+def registry_snapshot(topology: Topology, url: str, timeout: float, workers: int = REGISTRY_WORKERS,
+                      alias: str | None = None, auth: tuple[str, str] | None = None) -> RegistrySnapshot:
+    """The spec's subjects as the registry holds them.
+
+    First the registry must be ready: one still replaying its schemas (Karapace after a restart) answers with an
+    empty or partial list, which would read as every subject missing. Then, where `GET /schemas` lists subject,
+    version and id (Karapace, Confluent), every version in that one call; elsewhere (Apicurio) the subject list
+    and, per spec subject, its latest version (all versions only when there are more), over a pool of
+    keep-alive connections. A subject's own compatibility level is read only where the spec sets one: elsewhere
+    the comparison does not look at it."""
+    client = RegistryClient(url, auth, timeout=timeout, connections=workers, alias=alias)
+    client.wait_ready()
+    wanted_subjects = [s for t in topology.topics for s in t.subjects]
+    bulk = client.bulk_versions()
+    if bulk is not None:
+        subjects = set(all_subjects(client))
+        by_subject: dict[str, list[LiveVersion]] = {}
+        for v in bulk:
+            by_subject.setdefault(v.subject, []).append(LiveVersion(v.version, v.id, v.schema_type, v.schema))
+        subjects |= set(by_subject)
+        versions = {s.subject: tuple(sorted(by_subject.get(s.subject, ()), key=lambda v: v.version))
+                    for s in wanted_subjects if s.subject in subjects}
+        levelled = [s.subject for s in wanted_subjects if s.compatibility and s.subject in subjects]
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(levelled))),
+                                thread_name_prefix="registry") as pool:
+            levels = dict(zip(levelled, pool.map(client.compatibility, levelled), strict=True))
+        return RegistrySnapshot(frozenset(subjects), versions, levels)
+    subjects = all_subjects(client)
+    wanted = [s for s in wanted_subjects if s.subject in subjects]
 
     def version(path: str) -> LiveVersion | None:
-        body = reader.get(path, ok_missing=True)
+        body = client.get(path, ok_missing=True)
         return None if body is None else LiveVersion(int(body["version"]), int(body["id"]),
                                                      str(body.get("schemaType") or "AVRO"), str(body["schema"]))
 
-    def read(subject: str) -> tuple[str, tuple[LiveVersion, ...], str | None] | None:
+    def read(spec: SubjectSpec) -> tuple[str, tuple[LiveVersion, ...], str | None] | None:
+        subject = spec.subject
         base = f"/subjects/{quote(subject, safe='')}/versions"
         latest = version(f"{base}/latest")
         if latest is None:
             return None  # deleted between the list and the read: missing
         versions = [latest]
         if latest.version != 1:
-            numbers = [int(n) for n in reader.get(base, ok_missing=True) or []]
+            numbers = [int(n) for n in client.get(base, ok_missing=True) or []]
             found = [latest if n == latest.version else version(f"{base}/{n}") for n in numbers]
             versions = [v for v in found if v is not None]
-        config = reader.get(f"/config/{quote(subject, safe='')}", ok_missing=True) or {}
-        level = config.get("compatibilityLevel") or config.get("compatibility")
-        return subject, tuple(versions), None if level is None else str(level)
+        return subject, tuple(versions), client.compatibility(subject) if spec.compatibility else None
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="registry") as pool:
         results = list(pool.map(read, wanted))
     found = [r for r in results if r is not None]
-    gone = set(wanted) - {r[0] for r in found}
-    return RegistrySnapshot(frozenset(subjects - gone), {s: v for s, v, _ in found}, {s: c for s, _, c in found})
+    gone = {s.subject for s in wanted} - {r[0] for r in found}
+    return RegistrySnapshot(frozenset(subjects - gone), {s: v for s, v, _ in found},
+                            {s: c for s, _, c in found if c is not None})
 
 
 # --- Kafka Connect -----------------------------------------------------------------------------------------------
@@ -245,7 +212,8 @@ def collect(topology: Topology, access: PairAccess, lag: bool = False, timeout: 
         jobs[(alias, "kafka")] = (f"Kafka cluster {alias} ({side.kafka.get('bootstrap.servers')})",
                                   partial(kafka_snapshot, alias, dict(side.kafka), wanted, timeout, lag))
         jobs[(alias, "registry")] = (f"schema registry of {alias} ({side.schema_registry})",
-                                     partial(registry_snapshot, topology, side.schema_registry, timeout))
+                                     partial(registry_snapshot, topology, side.schema_registry, timeout,
+                                             alias=alias))
         jobs[(alias, "connect")] = (f"Kafka Connect of {alias} ({side.connect})",
                                     partial(connect_snapshot, side.connect, timeout))
 

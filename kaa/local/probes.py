@@ -42,5 +42,24 @@ def connect_ready(connect_url: str) -> bool:
     return http_ok(f"{connect_url}/health") and http_ok(f"{connect_url}/")
 
 
+def _json(url: str, timeout: float = 2.0) -> Any:
+    """The JSON answer of a GET, or None (no answer, an error status, not JSON)."""
+    try:
+        response = requests.get(url, timeout=timeout)
+        return response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return None
+
+
 def registry_ready(registry_url: str) -> bool:
-    return http_ok(f"{registry_url}/subjects")
+    """The subject list answers, and where the registry reports its own readiness (Karapace, Confluent:
+    `/_health` and `/master_available`) it says it is ready: a registry replaying its schemas answers
+    `GET /subjects` early with an empty list."""
+    if not isinstance(_json(f"{registry_url}/subjects"), list):
+        return False
+    health = _json(f"{registry_url}/_health")
+    if isinstance(health, dict) and isinstance(health.get("status"), dict) \
+            and health["status"].get("schema_registry_ready") is False:
+        return False
+    master = _json(f"{registry_url}/master_available")
+    return not (isinstance(master, dict) and master.get("master_available") is False)

@@ -6,30 +6,27 @@ import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
-from kaa.clients.registry_client import RegistryClient
+from kaa.clients.registry_client import RegisteredVersion, RegistryClient
 from kaa.errors import RegistryError
-from kaa.topology.schema_files import normalise
+from kaa.topology.schema_files import same_schema
 
 Schema = dict[str, str]  # {"schema": text, "schemaType": AVRO|JSON|PROTOBUF}
 
 
-def same_schema(a: str, b: str, schema_type: str) -> bool:
-    try:
-        return normalise(schema_type, a) == normalise(schema_type, b)
-    except ValueError:
-        return a.strip() == b.strip()
+def _matches(wanted: Schema, text: str, schema_type: str) -> bool:
+    return wanted["schemaType"] == schema_type and same_schema(schema_type, wanted["schema"], text)
 
 
 def live_subject(client: RegistryClient, subject: str, desired: Sequence[Schema]) -> dict[str, Any]:
-    """What the registry holds for `subject`; each schema written as the spec writes it when equal."""
+    """What the registry holds for `subject`; a version that is the same schema as one of `desired` is written
+    as the spec writes it, so the registry's re-serialised text (Karapace) never shows as a change next run."""
     live = client.all_versions(subject)
     schemas = []
     for version in live:
-        text = version.schema
-        for wanted in desired:
-            if wanted["schemaType"] == version.schema_type and same_schema(wanted["schema"], text, version.schema_type):
-                text = wanted["schema"]
+        text = next((w["schema"] for w in desired if _matches(w, version.schema, version.schema_type)),
+                    version.schema)
         schemas.append({"schema": text, "schemaType": version.schema_type})
     return {
         "schemas": schemas,
@@ -39,13 +36,23 @@ def live_subject(client: RegistryClient, subject: str, desired: Sequence[Schema]
     }
 
 
+def same_schemas(a: Sequence[Schema], b: Sequence[Schema]) -> bool:
+    """Two ordered lists of versions hold the same schemas (in any text form)."""
+    return len(a) == len(b) and all(_matches(x, y["schema"], y["schemaType"]) for x, y in zip(a, b, strict=True))
+
+
 def preflight(clients: Sequence[RegistryClient], subject: str, schemas: Sequence[Schema],
               compatibility: str | None) -> None:
-    """Before anything changes: every registry must accept every version (already there, or compatible)."""
+    """Before anything changes: every registry is ready (not still loading), will give every version the same
+    ID (`predict_ids`) and accepts every version (already there, or compatible)."""
     for client in clients:
-        for wanted in schemas:
-            if client.lookup(subject, wanted["schema"], wanted["schemaType"]):
-                continue
+        client.wait_ready(remember=True)
+    held = [client.all_versions(subject) for client in clients]
+    for index, wanted in enumerate(schemas, start=1):
+        known = predict_ids(clients, subject, wanted, index, held)
+        for client, found in zip(clients, known, strict=True):
+            if found is not None and not found[1]:
+                continue  # live in this registry already
             if client.versions(subject) and not client.is_compatible(subject, wanted["schema"], wanted["schemaType"]):
                 raise RegistryError(
                     f"registry {client.url} refuses the new version of subject {subject!r}: it is not "
@@ -54,24 +61,107 @@ def preflight(clients: Sequence[RegistryClient], subject: str, schemas: Sequence
                 )
 
 
+def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema, index: int,
+                held: Sequence[Sequence[RegisteredVersion]]) -> list[tuple[int, bool] | None]:
+    """(ID, deleted) of this version in each registry that already knows it, None where none does; stops with
+    one line when the registries would give it different IDs.
+
+    Registries keep content to ID: a version registered once and deleted gets its old ID back (Karapace even after
+    a permanent delete), so a registry that knew the content and one that did not hand out different IDs. Two
+    certain cases are caught before anything is registered: both know it under different IDs, or one knows it
+    as ID N while the other holds another schema under N. `held` is each registry's live versions of `subject`."""
+    known: list[tuple[int, bool] | None] = []
+    for client, versions in zip(clients, held, strict=True):
+        live = next((v for v in versions if _matches(wanted, v.schema, v.schema_type)), None) \
+            or client.lookup(subject, wanted["schema"], wanted["schemaType"])
+        if live is not None:
+            known.append((live.id, False))
+            continue
+        deleted = client.lookup(subject, wanted["schema"], wanted["schemaType"], deleted=True)
+        known.append(None if deleted is None else (deleted.id, True))
+    what = f"version {index} of subject {subject!r}"
+    fix = ("nothing was registered. To recover, give the version new content on both sides (for example a changed "
+           "`doc`) or register it under a new subject; for good parity use registries with IMPORT mode")
+    ids = {c.url: k for c, k in zip(clients, known, strict=True) if k is not None}
+    if len({i for i, _ in ids.values()}) > 1:
+        where = ", ".join(f"{url} has it as ID {i}{' (deleted)' if gone else ''}" for url, (i, gone) in ids.items())
+        raise RegistryError(f"schema ID mismatch ahead for {what}: {where}; registering it would leave consumers of "
+                            f"mirrored topics decoding with the wrong schema; {fix}")
+    if ids:
+        url, (schema_id, gone) = next(iter(ids.items()))
+        for client, found in zip(clients, known, strict=True):
+            if found is not None:
+                continue
+            held_there = client.schema_type_by_id(schema_id)
+            if held_there is not None and not (held_there[0] == wanted["schemaType"]
+                                               and same_schema(held_there[0], held_there[1], wanted["schema"])):
+                raise RegistryError(
+                    f"schema ID mismatch ahead for {what}: {url} knows it as ID {schema_id}"
+                    f"{' (deleted, and would give that ID back)' if gone else ''}, but {client.url} holds another "
+                    f"schema under ID {schema_id}, so it would give this one a different ID; {fix}")
+    return known
+
+
 def sync_subject(client: RegistryClient, subject: str, schemas: Sequence[Schema], compatibility: str | None,
-                 prune: bool = False) -> list[int]:
+                 prune: bool = False, permanent: bool = False) -> list[int]:
     """Make `subject` hold `schemas` in order (registering what is missing); return their IDs.
 
-    With `prune`, versions the spec does not list are deleted first (the toolkit is the only writer).
-    """
+    With `prune`, live versions that are no schema of the spec are deleted first: soft (the registry keeps the
+    content and its ID, so registering it again gives the same ID on both sides), permanently only with
+    `permanent`. The subject's compatibility level is set before registering (the registry checks new
+    versions against it) and again at the end when a delete took it away (a subject's level goes with its last
+    version on Karapace)."""
     if compatibility and client.compatibility(subject) != compatibility:
         client.set_compatibility(subject, compatibility)
+    live = client.all_versions(subject)
     if prune:
-        for version in client.all_versions(subject):
-            if not any(w["schemaType"] == version.schema_type and same_schema(w["schema"], version.schema,
-                                                                              version.schema_type) for w in schemas):
-                client.delete_version(subject, version.version)
+        for version in live:
+            if not any(_matches(w, version.schema, version.schema_type) for w in schemas):
+                client.delete_version(subject, version.version, permanent=permanent)
     ids = []
     for wanted in schemas:
-        found = client.lookup(subject, wanted["schema"], wanted["schemaType"])
-        ids.append(found.id if found else client.register(subject, wanted["schema"], wanted["schemaType"]))
+        # the registry's own text form (Karapace re-serialises) matches here even where its lookup would not
+        held = next((v for v in live if _matches(wanted, v.schema, v.schema_type)), None) \
+            or client.lookup(subject, wanted["schema"], wanted["schemaType"])
+        ids.append(held.id if held else client.register(subject, wanted["schema"], wanted["schemaType"]))
+    if compatibility and prune and client.compatibility(subject) != compatibility:
+        client.set_compatibility(subject, compatibility)
     return ids
+
+
+def refuse_import(clients: Sequence[RegistryClient]) -> None:
+    """Before anything is registered under `schema_registry.ids: import`: every registry that registers with the
+    first registry's IDs (all but the first) must support IMPORT mode, else one line saying which does not."""
+    for client in clients[1:]:
+        why = client.import_unsupported()
+        if why:
+            raise RegistryError(f"stack setting schema_registry.ids: import cannot be used with {client.label}: "
+                                f"{why}; remove the setting (the toolkit then registers in the same order on both "
+                                "sides and checks the IDs); nothing was registered")
+
+
+def import_subject(client: RegistryClient, subject: str, schemas: Sequence[Schema], ids: Sequence[int],
+                   compatibility: str | None) -> list[int]:
+    """Make `subject` hold `schemas` with the IDs `ids` the first registry gave them (IMPORT mode, Confluent):
+    parity by construction instead of by registering in the same order."""
+    if compatibility and client.compatibility(subject) != compatibility:
+        client.set_compatibility(subject, compatibility)
+    live = client.all_versions(subject)
+    missing = [(n, w, i) for n, (w, i) in enumerate(zip(schemas, ids, strict=True), start=1)
+               if not any(_matches(w, v.schema, v.schema_type) for v in live)]
+    if missing:
+        client.call("PUT", f"/mode/{quote(subject, safe='')}?force=true", {"mode": "IMPORT"})
+        try:
+            for number, wanted, schema_id in missing:
+                got = client.import_version(subject, wanted["schema"], wanted["schemaType"], schema_id, number)
+                if got != schema_id:
+                    raise RegistryError(f"{client.label} gave version {number} of subject {subject!r} ID {got} "
+                                        f"instead of the explicit ID {schema_id}: it ignores IMPORT mode; remove the "
+                                        "stack setting schema_registry.ids: import")
+        finally:
+            client.set_mode(subject, "READWRITE")
+    held = client.all_versions(subject)
+    return [next(v.id for v in held if _matches(w, v.schema, v.schema_type)) for w in schemas]
 
 
 def check_parity(subject: str, expected: Sequence[int], ids: Sequence[int], expected_from: str, got_from: str) -> None:
@@ -114,4 +204,4 @@ def align_id_counters(first: RegistryClient, second: RegistryClient, subject: st
         return count
     finally:
         for client in (first, second):
-            client.delete_subject(subject)
+            client.delete_subject(subject, permanent=True)  # probe content is never registered again

@@ -9,8 +9,10 @@ must hold (ACLs and expected remote topics included), grouped by `cluster`: an a
 
 A change is risky (its `risk` holds the reason) when it loses data or breaks readers: a topic deleted (a rename
 is a delete plus an add: Kafka cannot rename topics), fewer partitions, another replication factor, shorter
-retention or another cleanup policy, a schema version rewritten in place or incompatible with the versions
-before it, compatibility switched to NONE, a topic that stops being mirrored, a source connector renamed.
+retention or another cleanup policy, a schema version removed (or its whole subject), rewritten in place or
+incompatible with the versions before it, compatibility switched to NONE, a topic that stops being mirrored, a
+source connector renamed. A schema file rewritten without changing the schema (key order, whitespace, comments)
+is no change.
 
 Schema compatibility is checked here for Avro only, by the `avro` package's reader/writer checker (the one
 Karapace uses; the Avro spec's schema resolution); this module only puts its findings in words, as field paths.
@@ -38,6 +40,7 @@ from kaa.redaction import hide
 from kaa.topology import naming
 from kaa.topology.derive import ClusterState, derive
 from kaa.topology.model import SchemaVersion, SubjectSpec, Topic, Topology
+from kaa.topology.schema_files import same_schema
 
 ADD, CHANGE, REMOVE = "add", "change", "remove"
 ACTIONS = (REMOVE, CHANGE, ADD)
@@ -442,9 +445,13 @@ def _schema_changes(base: Topology | None, head: Topology | None) -> list[Change
             was = old_versions[index] if index < len(old_versions) else None
             now = new_versions[index] if index < len(new_versions) else None
             if now is None and was is not None:
-                out.append(Change("schema", name, REMOVE, was.path, None, REGISTRIES))
+                gone = "the subject and all its versions" if new is None else f"version {index + 1}"
+                out.append(Change("schema", name, REMOVE, was.path, None, REGISTRIES,
+                                  f"deletes {gone} from both registries: consumers still reading records written "
+                                  "with it can no longer decode them"))
                 continue
-            if now is None or (was is not None and (was.text, was.schema_type) == (now.text, now.schema_type)):
+            if now is None or (was is not None and was.schema_type == now.schema_type
+                               and same_schema(now.schema_type, was.text, now.text)):
                 continue
             risk = None
             if was is not None:

@@ -114,6 +114,8 @@ class Topology:
     topics: tuple[Topic, ...]
     mirror: MirrorSettings = MirrorSettings()
     default_compatibility: str | None = None
+    schema_delete: str = "soft"  # `schema_registry.delete`: soft keeps content and IDs; permanent does not
+    schema_ids: str = "sequential"  # `schema_registry.ids`: import registers K2 with K1's IDs (IMPORT mode)
     environment: str = "dev"
     labels: Mapping[str, str] = field(default_factory=dict)
 

@@ -41,6 +41,8 @@ SCHEMA_KEYS = stack_schema.keys("#schema")
 CONSUMER_KEYS = stack_schema.keys("#consumer")
 DEFAULT_KEYS = stack_schema.keys("defaults")
 REGISTRY_KEYS = stack_schema.keys("schema_registry")
+SCHEMA_DELETES = stack_schema.enum("schema_registry", "delete")
+SCHEMA_IDS = stack_schema.enum("schema_registry", "ids")
 MIRROR_KEYS = stack_schema.keys("#mirror")
 PROTOCOLS = stack_schema.enum("#cluster", "security", "protocol")
 SASL_MECHANISMS = stack_schema.enum("#cluster", "security", "sasl_mechanism")
@@ -216,6 +218,8 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
     defaults = _defaults(c, doc.get("defaults"))
     registry = c.keys(doc.get("schema_registry"), ("schema_registry",), REGISTRY_KEYS)
     default_compat = c.choice(registry, "compatibility", ("schema_registry",), COMPATIBILITY_LEVELS)
+    schema_delete = c.choice(registry, "delete", ("schema_registry",), SCHEMA_DELETES) or "soft"
+    schema_ids = c.choice(registry, "ids", ("schema_registry",), SCHEMA_IDS) or "sequential"
     environment = c.choice(doc, "environment", (), ENVIRONMENTS) or (name if name in ENVIRONMENTS else "dev")
     labels = doc.get("labels") or {}
     if not isinstance(labels, dict):
@@ -241,6 +245,8 @@ def _build(c: _Checker, file: Path, name: str) -> Topology | None:
         topics=tuple(t for t in topics if t is not None),
         mirror=mirror,
         default_compatibility=default_compat,
+        schema_delete=schema_delete,
+        schema_ids=schema_ids,
         environment=environment,
         labels={str(k): str(v) for k, v in labels.items()},
     )

@@ -121,7 +121,7 @@ def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(st
 def test_out_of_band_changes_are_seen_by_refresh(stack, access):
     KafkaAdmin(access["K2"].kafka).set_topic_configs({"e2e-customers": {"retention.ms": "1000"}})
     ConnectClient(access["K1"].connect).delete("e2e-mm2-k2-k1-heartbeat")
-    RegistryClient(access["K2"].schema_registry).delete_subject("e2e-customers-value")
+    RegistryClient(access["K2"].schema_registry).delete_subject("e2e-customers-value", permanent=True)
     changes = changed_resources(stack.preview_json("--refresh"))
     assert changes == {
         "pair-K2-topic-e2e-customers": "update",

@@ -204,7 +204,7 @@ def realign(access: PairAccess, subject: str, schema: str, registered_on: str, o
     """Give the other registry the same write (registries hand out IDs from a counter), then drop the subject."""
     registry(access, other).register(subject, schema, "AVRO")
     for alias in (registered_on, other):
-        registry(access, alias).delete_subject(subject)
+        registry(access, alias).delete_subject(subject, permanent=True)
 
 
 def test_a_schema_registered_in_one_registry_only(applied, access, undo):
@@ -224,10 +224,11 @@ def test_a_new_version_with_a_different_id(applied, access, undo):
     text = json.dumps(newer, separators=(",", ":"))
     # K2 takes an unrelated write first, so the same new version gets another ID there than on K1.
     registry(access, "K2").register(filler_subject, filler, "AVRO")
-    registry(access, "K2").delete_subject(filler_subject)
+    registry(access, "K2").delete_subject(filler_subject, permanent=True)
     undo.append(lambda: realign(access, filler_subject, filler, "K2", "K1"))
     ids = {alias: registry(access, alias).register("dr-orders-value", text, "AVRO") for alias in ("K1", "K2")}
-    undo.append(lambda: [registry(access, a).delete_version("dr-orders-value", 2) for a in ("K1", "K2")])
+    undo.append(lambda: [registry(access, a).delete_version("dr-orders-value", 2, permanent=True)
+                         for a in ("K1", "K2")])
     assert ids["K1"] != ids["K2"], ids
     first = {a: registry(access, a).version("dr-orders-value", 1).id for a in ("K1", "K2")}
     assert first["K1"] == first["K2"]

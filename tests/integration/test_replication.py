@@ -168,8 +168,8 @@ def test_schemas_get_the_same_ids_and_an_out_of_band_registration_is_caught(appl
         # Align the registries again: the same schema in K1's registry too, then drop the test subjects.
         k1.register("it-rogue-value", rogue, "AVRO")
         for client in (k1, k2):
-            client.delete_subject("it-rogue-value")
-            client.delete_subject("it-later-value")
+            client.delete_subject("it-rogue-value", permanent=True)
+            client.delete_subject("it-later-value", permanent=True)
     assert apply_schemas(load_topology(STACK), access)["K1"] == ids["K1"]
 
 
@@ -214,5 +214,5 @@ def test_registries_out_of_step_are_aligned_again(applied, topology, access):
         assert k1.register(f"it-shared-{tag}", shared, "AVRO") == k2.register(f"it-shared-{tag}", shared, "AVRO")
     finally:
         for client in (k1, k2):
-            client.delete_subject(f"it-shared-{tag}")
-            client.delete_subject(f"it-one-sided-{tag}")
+            client.delete_subject(f"it-shared-{tag}", permanent=True)
+            client.delete_subject(f"it-one-sided-{tag}", permanent=True)

@@ -32,7 +32,7 @@ def remove(topology: Topology, access: PairAccess) -> None:
         admin.delete_acls([a for a in admin.acls() if a.principal in principals])
         registry = RegistryClient(access[alias].schema_registry)
         for subject in state[alias].subjects:
-            registry.delete_subject(subject.subject)
+            registry.delete_subject(subject.subject, permanent=True)
 
 
 def apply(topology: Topology, access: PairAccess) -> ApplyResult:

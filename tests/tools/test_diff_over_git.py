@@ -77,3 +77,15 @@ def test_kaa_diff_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert "main:stacks/shared.yaml: topics.orders.partitions: must be at least 1" in err
     assert "kaa-diff-" not in err  # the temporary folder is not shown
+
+
+def test_kaa_diff_fails_on_a_removed_subject(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Removing a schema version (here a whole subject) is risky: `--fail-on-risk` exits 1, listed first."""
+    shared = repo / "stacks" / "shared.yaml"
+    shared.write_text(shared.read_text().replace(
+        "    schema: {value: [schemas/payments-value-v1.avsc], compatibility: BACKWARD}\n", ""))
+    stack = repo / "stacks" / "demo.yaml"
+    assert main(["diff", "--stack", str(stack), "--base", "main", "--fail-on-risk"]) == 1
+    risky = capsys.readouterr().out.split("Risky changes:\n", 1)[1]
+    assert risky.startswith("  ! - [registries] schema payments-value version 1 removed "
+                            "(was schemas/payments-value-v1.avsc)\n      deletes the subject and all its versions")

@@ -578,6 +578,20 @@ def test_destructive_rejects_schema_changes_that_break_readers(prod_res, prod_ct
     assert "could not check new version 2 against the registry" in unreachable.messages[0]
 
 
+def test_destructive_sees_a_re_serialised_schema_as_unchanged_and_a_removed_version_as_destructive(prod_res,
+                                                                                                   prod_ctx):
+    """A registry hands schemas back in its own text form (Karapace: sorted keys, compact): that is no change."""
+    import json
+
+    def karapace_form(p):
+        p["schemas"] = [{**s, "schema": json.dumps(json.loads(s["schema"]), sort_keys=True, separators=(",", ":"))}
+                        for s in p["schemas"]]
+    resorted = edit(prod_res, "pair-K1-schemas-orders-value", karapace_form)
+    assert destructive(prod_res, resorted, prod_ctx).violations == []
+    shorter = edit(prod_res, "pair-K1-schemas-orders-value", lambda p: p["schemas"].pop())
+    assert "registered version 1 is removed or rewritten" in destructive(prod_res, shorter, prod_ctx).messages[0]
+
+
 def test_destructive_missing_properties_and_updates(prod_res, prod_ctx):
     old = edit(prod_res, "pair-K1-topic-orders", lambda p: p.pop("partitions"))
     assert destructive(old, prod_res, prod_ctx).violations == []  # nothing to compare with

@@ -136,14 +136,35 @@ def test_schema_evolution_compatible_and_incompatible() -> None:
     assert (compat.name, compat.before, compat.after) == ("customers-value", "FORWARD", "FULL")
 
 
-def test_schema_rewritten_in_place_is_risky(local: Topology) -> None:
+def _orders_rewritten(local: Topology, text: str) -> Topology:
     orders = next(t for t in local.topics if t.name == "orders")
     subject = orders.subjects[0]
-    version = replace(subject.versions[0], text=subject.versions[0].text.replace("}", ' }', 1))
-    changed = replace(orders, subjects=(replace(subject, versions=(version,)),))
-    head = replace(local, topics=tuple(changed if t.name == "orders" else t for t in local.topics))
+    changed = replace(orders, subjects=(replace(subject, versions=(replace(subject.versions[0], text=text),)),))
+    return replace(local, topics=tuple(changed if t.name == "orders" else t for t in local.topics))
+
+
+def test_schema_rewritten_in_place_is_risky(local: Topology) -> None:
+    text = next(t for t in local.topics if t.name == "orders").subjects[0].versions[0].text
+    head = _orders_rewritten(local, text.replace('"name":"Order"', '"name":"Order","doc":"now with a doc"', 1))
     (change,) = by(diff_topologies(local, head), "schema")
     assert change.action == CHANGE and change.risk and "already registered" in change.risk
+
+
+def test_the_same_schema_in_another_text_form_is_no_change(local: Topology) -> None:
+    """Key order and whitespace (a registry's re-serialised form, a reformatted file) never make a change."""
+    text = next(t for t in local.topics if t.name == "orders").subjects[0].versions[0].text
+    karapace_form = json.dumps(json.loads(text), sort_keys=True, indent=2)
+    assert karapace_form != text
+    assert by(diff_topologies(local, _orders_rewritten(local, karapace_form)), "schema") == []
+
+
+def test_removing_a_version_or_a_subject_is_risky(local: Topology) -> None:
+    orders = next(t for t in local.topics if t.name == "orders")
+    head = replace(local, topics=tuple(replace(t, subjects=()) if t.name == "orders" else t for t in local.topics))
+    removed = by(diff_topologies(local, head), "schema")
+    assert {c.name for c in removed} == {f"{s.subject} v{i + 1}" for s in orders.subjects
+                                         for i in range(len(s.versions))}
+    assert all(c.action == REMOVE and c.risk and "deletes the subject" in c.risk for c in removed)
 
 
 RECORD = {"type": "record", "name": "R", "namespace": "ns", "fields": [{"name": "id", "type": "string"}]}
