@@ -5,13 +5,18 @@
 #
 #   $KAA_CACHE/pulumi/<cli version>-kafka<plugin version>/bin      (KAA_CACHE defaults to ~/.cache/kafka-active-active)
 #
-# Everything is built with the installed Go from the Go module proxy (no Pulumi installer or download site is
-# used). Idempotent: when the bin dir is complete it prints it and exits at once. The last line on stdout is the
+# What is built, is built with the installed Go from the Go module proxy (no Pulumi installer or download site
+# is used). Idempotent: when the bin dir is complete it prints it and exits at once. The last line on stdout is the
 # bin dir; progress goes to stderr. Use it through scripts/pulumi-env.sh.
 #
 #   scripts/setup-pulumi.sh            build what is missing, print the bin dir
 #   scripts/setup-pulumi.sh --bin-dir  only print the bin dir (no check, no build)
 #   scripts/setup-pulumi.sh --check    exit 0 if the bin dir is complete, 1 if not
+#   scripts/setup-pulumi.sh --supports VERSION   exit 0 if a user's pulumi of that version is used as is
+#
+# A `pulumi` on PATH within PULUMI_MIN_VERSION..PULUMI_MAX_VERSION (below) is used instead of a build, with the
+# language host and shims beside it and the kafka plugin of its Pulumi home when they are there; only what is
+# missing is built. The log says which one is used and VERSIONS beside the bin dir records it.
 #
 # Where a module cannot be had from the proxy (the language host and the kafka provider have no tags and are
 # fetched by commit), a stand-in is built instead and named in $root/SUBSTITUTES; see build_pyhost_substitute and
@@ -58,11 +63,51 @@ install_plugin() {
     "$bin/pulumi" plugin install resource kafka "$KAFKA_VERSION" --file "$bin/pulumi-resource-kafka" >&2
 }
 
+# A user's own `pulumi` is used when PULUMI_MIN_VERSION <= its version < PULUMI_MAX_VERSION: the minimum is the
+# Python SDK that requirements.txt pins (a CLI older than its SDK may lack engine features the SDK uses; a newer
+# CLI with an older SDK is what Pulumi supports), the maximum the next major version.
+PULUMI_MIN_VERSION=3.272.0
+PULUMI_MAX_VERSION=4.0.0
+
+version_key() {   # "v3.274.1" / "3.274.1-dev.0" -> "0003.0274.0001"; nothing for what is not a version
+  [[ "$1" =~ ^v?([0-9]+)\.([0-9]+)\.([0-9]+) ]] || return 1
+  printf '%04d.%04d.%04d' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+}
+version_supported() {   # version_supported VERSION: 0 when the toolkit runs on a CLI of that version
+  local key min max
+  key="$(version_key "$1")" || return 1
+  min="$(version_key "$PULUMI_MIN_VERSION")"; max="$(version_key "$PULUMI_MAX_VERSION")"
+  [[ ! "$key" < "$min" ]] && [[ "$key" < "$max" ]]
+}
+
+# The user's `pulumi` on PATH when its version is supported (not our own bin dir); nothing otherwise.
+ambient_pulumi() {
+  local found ver
+  found="$(command -v pulumi 2>/dev/null)" || return 0
+  found="$(readlink -f "$found")"
+  [ "$found" = "$(readlink -f "$bin/pulumi" 2>/dev/null || true)" ] && return 0   # ours, via pulumi-env.sh
+  ver="$("$found" version 2>/dev/null || echo '?')"
+  if version_supported "$ver"; then
+    echo "$found"
+  else
+    log "not using $found: its version $ver is outside $PULUMI_MIN_VERSION <= version < $PULUMI_MAX_VERSION"
+  fi
+}
+
+# The kafka plugin at our exact version from the user's own Pulumi home ($PULUMI_HOME or ~/.pulumi), if any.
+user_kafka_plugin() {
+  local home="${PULUMI_HOME:-$HOME/.pulumi}" f
+  [ "$(readlink -f "$home")" = "$(readlink -f "$pulumi_home" 2>/dev/null || echo "$pulumi_home")" ] && return 0
+  f="$home/plugins/resource-kafka-v$KAFKA_VERSION/pulumi-resource-kafka"
+  if [ -x "$f" ]; then echo "$f"; fi
+}
+
 case "${1:-}" in
   --bin-dir) echo "$bin"; exit 0 ;;
   --check) is_complete; exit $? ;;
+  --supports) version_supported "${2:-}"; exit $? ;;
   "") ;;
-  *) echo "usage: scripts/setup-pulumi.sh [--bin-dir|--check]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup-pulumi.sh [--bin-dir|--check|--supports VERSION]" >&2; exit 2 ;;
 esac
 
 if is_complete; then echo "$bin"; exit 0; fi
@@ -125,38 +170,41 @@ go_build() {   # go_build DIR OUT PKG [ldflags...]
   (cd "$dir" && go build -trimpath -ldflags "-s -w $*" -o "$out" "$pkg")
 }
 
-# --- the Pulumi modules: pkg (CLI) and sdk (shims, language host support) ----------------------------------
-read -r pkg_dir _ < <(mod_download "$PKG_MOD@v$PULUMI_VERSION") || die "cannot download $PKG_MOD@v$PULUMI_VERSION"
-read -r sdk_dir _ < <(mod_download "$SDK_MOD@v$PULUMI_VERSION") || die "cannot download $SDK_MOD@v$PULUMI_VERSION"
+# --- the Pulumi modules: pkg (CLI) and sdk (shims, language host support), downloaded only when needed ---------
 # The pulumi repo layout: pkg/ and sdk/ side by side (pkg's go.mod has `replace .../sdk/v3 => ../sdk`), the
 # language host in sdk/python/cmd/pulumi-language-python (replaces ../../.. and ../../../../pkg).
-copy_mod "$pkg_dir" "$src/pulumi/pkg"
-copy_mod "$sdk_dir" "$src/pulumi/sdk"
+pkg_dir="" sdk_dir=""
+need_pkg() {
+  [ -n "$pkg_dir" ] && return
+  read -r pkg_dir _ < <(mod_download "$PKG_MOD@v$PULUMI_VERSION") || die "cannot download $PKG_MOD@v$PULUMI_VERSION"
+  copy_mod "$pkg_dir" "$src/pulumi/pkg"
+}
+need_sdk() {
+  [ -n "$sdk_dir" ] && return
+  read -r sdk_dir _ < <(mod_download "$SDK_MOD@v$PULUMI_VERSION") || die "cannot download $SDK_MOD@v$PULUMI_VERSION"
+  copy_mod "$sdk_dir" "$src/pulumi/sdk"
+}
 version_ldflag="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
 
-# --- CLI ---------------------------------------------------------------------------------------------------
-ambient=""
-if command -v pulumi >/dev/null 2>&1; then
-  ambient="$(readlink -f "$(command -v pulumi)")"
-  if [ "$ambient" = "$(readlink -f "$bin/pulumi" 2>/dev/null || true)" ]; then
-    ambient=""   # that is our own bin dir, on PATH through pulumi-env.sh
-  elif ! [[ "$("$ambient" version 2>/dev/null)" =~ ^v?3\.274\.[0-9]+$ ]]; then
-    log "ignoring $ambient: $("$ambient" version 2>/dev/null || echo '?') is not 3.274.x"
-    ambient=""
-  fi
-fi
+# --- CLI: the user's own when it fits, else built ----------------------------------------------------------
+ambient="$(ambient_pulumi)"
 if [ -n "$ambient" ]; then
-  log "using the pulumi on PATH: $ambient ($("$ambient" version))"
+  log "using the pulumi on PATH: $ambient ($("$ambient" version)); supported: $PULUMI_MIN_VERSION <= version < $PULUMI_MAX_VERSION"
   ln -sfn "$ambient" "$bin/pulumi"
-  record "pulumi CLI: $ambient (on PATH)"
-  # An official install keeps its language host beside the CLI: take it if it is there.
-  if [ -x "$(dirname "$ambient")/pulumi-language-python" ]; then
-    ln -sfn "$(dirname "$ambient")/pulumi-language-python" "$bin/pulumi-language-python"
-  fi
+  record "pulumi CLI: $ambient (on PATH, $("$ambient" version))"
+  # An official install keeps its language host and Python shims beside the CLI: take them when they are there.
+  for f in pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python pulumi-analyzer-policy-python; do
+    if [ -x "$(dirname "$ambient")/$f" ]; then
+      ln -sfn "$(dirname "$ambient")/$f" "$bin/$f"
+      record "$f: beside $ambient"
+    fi
+  done
 elif [ -x "$bin/pulumi" ] && [ ! -L "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
   log "pulumi CLI v$PULUMI_VERSION already built"
   record "pulumi CLI: $PKG_MOD@v$PULUMI_VERSION (./cmd/pulumi)"
 else
+  need_sdk
+  need_pkg
   record "pulumi CLI: $PKG_MOD@v$PULUMI_VERSION (./cmd/pulumi)"
   log "building pulumi CLI v$PULUMI_VERSION (several minutes on 2 cores)"
   go_build "$src/pulumi/pkg" "$bin/pulumi.tmp" ./cmd/pulumi "$version_ldflag"
@@ -164,14 +212,17 @@ else
 fi
 
 # --- Python shims from the sdk module ----------------------------------------------------------------------
-install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
-install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
-# Policy packs: older SDKs shipped a pulumi-analyzer-policy-python shim. The 3.274 sdk module has none: the CLI
-# runs Python policy packs through the language host (RunPlugin) and only falls back to that shim without one.
-if [ -f "$sdk_dir/python/dist/pulumi-analyzer-policy-python" ]; then
-  install -m 0755 "$sdk_dir/python/dist/pulumi-analyzer-policy-python" "$bin/pulumi-analyzer-policy-python"
+if ! [ -x "$bin/pulumi-language-python-exec" ] || ! [ -x "$bin/pulumi-resource-pulumi-python" ] || [ -z "$ambient" ]; then
+  need_sdk
+  install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
+  install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
+  # Policy packs: older SDKs shipped a pulumi-analyzer-policy-python shim. The 3.274 sdk module has none: the CLI
+  # runs Python policy packs through the language host (RunPlugin) and only falls back to that shim without one.
+  if [ -f "$sdk_dir/python/dist/pulumi-analyzer-policy-python" ]; then
+    install -m 0755 "$sdk_dir/python/dist/pulumi-analyzer-policy-python" "$bin/pulumi-analyzer-policy-python"
+  fi
+  record "python shims: $SDK_MOD@v$PULUMI_VERSION python/cmd/pulumi-language-python-exec, python/dist/pulumi-resource-pulumi-python"
 fi
-record "python shims: $SDK_MOD@v$PULUMI_VERSION python/cmd/pulumi-language-python-exec, python/dist/pulumi-resource-pulumi-python"
 
 # --- Python language host ----------------------------------------------------------------------------------
 # The module has no tags: its version is the pseudo-version of the commit pkg/v3 v$PULUMI_VERSION was built from,
@@ -182,6 +233,7 @@ resolve_pyhost() {
     return
   fi
   local info hash
+  need_pkg
   info="$(go env GOMODCACHE)/cache/download/github.com/pulumi/pulumi/pkg/v3/@v/v$PULUMI_VERSION.info"
   hash="$(grep -o '"Hash"[[:space:]]*:[[:space:]]*"[0-9a-f]\{40\}"' "$info" 2>/dev/null | grep -o '[0-9a-f]\{40\}' || true)"
   if [ -z "$hash" ]; then
@@ -193,6 +245,8 @@ resolve_pyhost() {
 
 build_pyhost_real() {   # build_pyhost_real MODDIR VERSION
   local dir="$src/pulumi/sdk/python/cmd/pulumi-language-python"
+  need_sdk
+  need_pkg
   copy_mod "$1" "$dir"
   log "building pulumi-language-python ($PYHOST_MOD@$2)"
   go_build "$dir" "$bin/pulumi-language-python.tmp" . "$version_ldflag"
@@ -277,7 +331,12 @@ build_kafka_substitute() {
   record "kafka plugin: stand-in (scripts/standins/pulumi-resource-kafka): github.com/Mongey/terraform-provider-kafka@$KAFKA_TF_PROVIDER_VERSION via pulumi-terraform-bridge/v3@$KAFKA_BRIDGE_VERSION, as $KAFKA_VERSION"
 }
 
-if kafka="$(resolve_kafka)"; then
+user_kafka="$(user_kafka_plugin)"
+if [ -n "$user_kafka" ]; then
+  log "using the kafka plugin of your Pulumi: $user_kafka"
+  ln -sfn "$user_kafka" "$bin/pulumi-resource-kafka"
+  record "kafka plugin: $user_kafka (the user's Pulumi home)"
+elif kafka="$(resolve_kafka)"; then
   read -r kafka_dir kafka_version <<<"$kafka"
   build_kafka_real "$kafka_dir" "$kafka_version"
 else

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 import uuid
@@ -154,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
     began = phase(2, "Pulumi engine and the local stack")
     env = with_local_passphrase(engine_env(), LOCAL_STACK)
     ensure_stack(env)
-    done(began, run_pulumi(["version"], env, capture=True).stdout.strip())
+    cli = shutil.which("pulumi", path=env.get("PATH"))
+    where = Path(cli).resolve() if cli else "pulumi"
+    done(began, f"pulumi {run_pulumi(['version'], env, capture=True).stdout.strip()} ({where})")
     log = log_path()
     if not args.skip_up:
         began = phase(3, f"pulumi up --stack local (full diff in {log})")
