@@ -13,7 +13,9 @@ from typing import Any
 
 TOPIC_TYPE = "kafka:index/topic:Topic"
 PROVIDER_TYPE = "pulumi:providers:kafka"
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+# Dynamic resources' types as the components declare them (`Resource, module="kafka-aa", name=...`).
+SUBJECT_TYPE = "pulumi-python:dynamic/kafka-aa:SchemaSubject"
+CONNECTOR_TYPE = "pulumi-python:dynamic/kafka-aa:MirrorConnector"
 
 
 @dataclass(frozen=True, order=True)
@@ -51,9 +53,9 @@ def tracked_resources(document: Mapping[str, Any]) -> list[Tracked]:
         props = entry.get("outputs") or entry.get("inputs") or {}
         if entry.get("type") == TOPIC_TYPE and props.get("name"):
             out.append(Tracked("topic", servers.get(entry.get("provider", ""), ""), str(props["name"])))
-        elif entry.get("type") == DYNAMIC_TYPE and props.get("subject") and props.get("url"):
+        elif entry.get("type") == SUBJECT_TYPE and props.get("subject") and props.get("url"):
             out.append(Tracked("subject", str(props["url"]), str(props["subject"])))
-        elif entry.get("type") == DYNAMIC_TYPE and props.get("name") and props.get("url"):
+        elif entry.get("type") == CONNECTOR_TYPE and props.get("name") and props.get("url"):
             out.append(Tracked("connector", str(props["url"]), str(props["name"])))
     return sorted(out)
 

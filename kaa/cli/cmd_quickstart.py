@@ -111,11 +111,21 @@ def pair_lister(pair: LocalPair) -> Lister:
     return live
 
 
-def check_state(pair: LocalPair, env: dict[str, str]) -> str | None:
-    """The divergence line when the local stack's state lists things the pair lacks (None when they agree)."""
-    exported = run_pulumi(["stack", "export", "--stack", LOCAL_STACK], env, capture=True).stdout
+def reconcile_state(stack: str, env: dict[str, str], live: Lister, log: Path, verbose: bool,
+                    cwd: Path = ROOT) -> str | None:
+    """Compare the stack's state with what `live` finds; when things are gone, say so and `pulumi refresh`.
+
+    Returns the divergence line (None when state and pair agree). The update that follows recreates what the
+    refresh dropped from the state.
+    """
+    exported = run_pulumi(["stack", "export", "--stack", stack], env, cwd=cwd, capture=True).stdout
     tracked = tracked_resources(json.loads(exported or "{}"))
-    return divergence_message(LOCAL_STACK, tracked, missing_resources(tracked, pair_lister(pair)))
+    divergence = divergence_message(stack, tracked, missing_resources(tracked, live))
+    if divergence:
+        print(f"      {divergence}; running `pulumi refresh` first so the update recreates them", flush=True)
+        pulumi_logged(["refresh", "--stack", stack, "--yes", "--non-interactive", "--skip-preview"], env, log,
+                      verbose, cwd)
+    return divergence
 
 
 def log_path() -> Path:
@@ -124,9 +134,9 @@ def log_path() -> Path:
     return path
 
 
-def pulumi_logged(args: list[str], env: dict[str, str], log: Path, verbose: bool) -> str:
+def pulumi_logged(args: list[str], env: dict[str, str], log: Path, verbose: bool, cwd: Path = ROOT) -> str:
     """Run pulumi, appending its output to `log` (and to the terminal with --verbose); its output on success."""
-    result = run_pulumi(args, env, capture=True, check=False)
+    result = run_pulumi(args, env, cwd=cwd, capture=True, check=False)
     text = (result.stdout or "") + (result.stderr or "")
     with log.open("a") as handle:
         handle.write(f"$ pulumi {' '.join(args)}\n{text}\n")
@@ -162,11 +172,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.skip_up:
         began = phase(3, f"pulumi up --stack local (full diff in {log})")
         log.write_text("")
-        divergence = check_state(pair, env)
-        if divergence:
-            print(f"      {divergence}; running `pulumi refresh` first so the update recreates them", flush=True)
-            pulumi_logged(["refresh", "--stack", LOCAL_STACK, "--yes", "--non-interactive", "--skip-preview"],
-                          env, log, args.verbose)
+        reconcile_state(LOCAL_STACK, env, pair_lister(pair), log, args.verbose)
         up = ["up", "--stack", LOCAL_STACK, "--yes", "--non-interactive", "--skip-preview", "--diff"]
         try:
             text = pulumi_logged(up, env, log, args.verbose)

@@ -29,9 +29,9 @@ def test_the_state_check_finds_exactly_what_the_real_pair_lacks(local_pair: Loca
         *({"urn": PROVIDER.format(alias=c.alias), "id": "id", "type": "pulumi:providers:kafka",
            "inputs": {"bootstrapServers": f'["{c.bootstrap_servers}"]'}} for c in (k1, k2)),
         _topic("K2", present), _topic("K1", gone),
-        {"urn": "urn:x::s", "type": "pulumi-python:dynamic:Resource",
+        {"urn": "urn:x::s", "type": "pulumi-python:dynamic/kafka-aa:SchemaSubject",
          "outputs": {"url": k1.registry_url, "subject": f"{gone}-value"}},
-        {"urn": "urn:x::c", "type": "pulumi-python:dynamic:Resource",
+        {"urn": "urn:x::c", "type": "pulumi-python:dynamic/kafka-aa:MirrorConnector",
          "outputs": {"url": k2.connect_url, "name": f"{gone}-source"}},
     ]}}
     tracked = tracked_resources(document)

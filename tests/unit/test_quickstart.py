@@ -28,11 +28,11 @@ def _export() -> dict[str, Any]:
          "provider": f"{PROVIDER_URN}::6f0c", "outputs": {"name": "orders", "partitions": 6}},
         {"urn": "urn:...::kafka:index/topic:Topic::pair-K1-topic-old", "type": "kafka:index/topic:Topic",
          "provider": f"{PROVIDER_URN}::6f0c", "outputs": {"name": "old"}, "delete": True},
-        {"urn": "urn:...::pulumi-python:dynamic:Resource::pair-K1-registry-orders-value",
-         "type": "pulumi-python:dynamic:Resource",
+        {"urn": "urn:...::pulumi-python:dynamic/kafka-aa:SchemaSubject::pair-K1-registry-orders-value",
+         "type": "pulumi-python:dynamic/kafka-aa:SchemaSubject",
          "outputs": {"url": "http://127.0.0.1:18081/apis/ccompat/v7", "subject": "orders-value", "ids": [1]}},
-        {"urn": "urn:...::pulumi-python:dynamic:Resource::pair-mirror-mm2-K1-K2-source",
-         "type": "pulumi-python:dynamic:Resource",
+        {"urn": "urn:...::pulumi-python:dynamic/kafka-aa:MirrorConnector::pair-mirror-mm2-K1-K2-source",
+         "type": "pulumi-python:dynamic/kafka-aa:MirrorConnector",
          "outputs": {"url": "http://127.0.0.1:28083", "name": "mm2-K1-K2-source", "label": "K2"}},
     ]}}
 
@@ -133,18 +133,21 @@ class _Pair:
         return []
 
 
-def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, divergence: str | None,
+def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, wiped: bool,
                 fail_first_up: bool = False) -> tuple[list[list[str]], str]:
     calls: list[list[str]] = []
     ups = []
 
-    def run_pulumi(args: list[str], env: Any = None, capture: bool = False, check: bool = True) -> _Done:
+    def run_pulumi(args: list[str], env: Any = None, capture: bool = False, check: bool = True, cwd: Any = None
+                   ) -> _Done:
         calls.append(list(args))
         if args[0] == "up":
             ups.append(args)
             if fail_first_up and len(ups) == 1:
                 return _Done("error: ACL not found", 1)
             return _Done(LOG)
+        if args[:2] == ["stack", "export"]:
+            return _Done(json.dumps(_export()))
         if args[:2] == ["stack", "output"]:
             return _Done(json.dumps({"pair": {"clusters": {"K1": {"topics": ["orders"]}}}}))
         return _Done("v3.274.1")
@@ -153,7 +156,10 @@ def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, divergence: str
     monkeypatch.setattr(cmd_quickstart, "engine_env", lambda: {})
     monkeypatch.setattr(cmd_quickstart, "ensure_stack", lambda env: None)
     monkeypatch.setattr(cmd_quickstart, "run_pulumi", run_pulumi)
-    monkeypatch.setattr(cmd_quickstart, "check_state", lambda pair, env: divergence)
+    # The pair has everything the export lists, or (wiped) nothing at all.
+    everything = {"topic": {"orders"}, "subject": {"orders-value"}, "connector": {"mm2-K1-K2-source"}}
+    monkeypatch.setattr(cmd_quickstart, "pair_lister",
+                        lambda pair: lambda kind, place: set() if wiped else everything[kind])
     monkeypatch.setattr(cmd_quickstart, "show_replication", lambda pair: None)
     log = tmp_path / "up.log"
     monkeypatch.setattr(cmd_quickstart, "log_path", lambda: log)
@@ -163,17 +169,20 @@ def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, divergence: str
 
 def test_quickstart_refreshes_first_when_the_state_lists_what_the_pair_lacks(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    calls, log = _quickstart(monkeypatch, tmp_path, "the local stack's Pulumi state lists 3 ...")
+    calls, log = _quickstart(monkeypatch, tmp_path, wiped=True)
     verbs = [c[0] for c in calls if c[0] in ("refresh", "up")]
     assert verbs == ["refresh", "up"]
     out = capsys.readouterr().out
-    assert "the local stack's Pulumi state lists 3 ...; running `pulumi refresh` first" in out
+    assert ("the local stack's Pulumi state lists 3 topics, subjects and connectors, but 3 of them are gone "
+            "from the pair (1 topics, 1 subjects, 1 connectors; e.g. connector mm2-K1-K2-source at "
+            "http://127.0.0.1:28083): the pair was wiped or changed out of band; running `pulumi refresh` first"
+            ) in out
     assert "$ pulumi refresh --stack local" in log and "$ pulumi up --stack local" in log
 
 
 def test_quickstart_prints_phases_and_counts_and_logs_the_diff_without_refreshing_a_matching_state(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    calls, log = _quickstart(monkeypatch, tmp_path, None)
+    calls, log = _quickstart(monkeypatch, tmp_path, wiped=False)
     assert [c[0] for c in calls if c[0] in ("refresh", "up")] == ["up"]
     out = capsys.readouterr().out
     assert [line.split("]")[0] for line in out.splitlines() if line.startswith("[")] == [
@@ -185,7 +194,7 @@ def test_quickstart_prints_phases_and_counts_and_logs_the_diff_without_refreshin
 
 def test_quickstart_retries_a_failed_update_once_and_shows_why(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    calls, _ = _quickstart(monkeypatch, tmp_path, None, fail_first_up=True)
+    calls, _ = _quickstart(monkeypatch, tmp_path, wiped=False, fail_first_up=True)
     assert [c[0] for c in calls if c[0] == "up"] == ["up", "up"]
     assert "error: ACL not found" in capsys.readouterr().out
 
@@ -196,3 +205,12 @@ def test_pulumi_logged_raises_with_the_error_lines_and_the_log_path(
     log = tmp_path / "l.log"
     with pytest.raises(KaaError, match=rf"pulumi up failed \(exit 255\); full output in {log}:\n  error: boom"):
         cmd_quickstart.pulumi_logged(["up"], {}, log, verbose=False)
+
+
+def test_the_checked_types_are_the_ones_the_components_declare() -> None:
+    from components.mirror_flows import MirrorConnector
+    from components.registry_schemas import SchemaSubject
+    from kaa.state_check import CONNECTOR_TYPE, SUBJECT_TYPE
+
+    assert f"pulumi-python:{SchemaSubject._resource_type_name}" == SUBJECT_TYPE
+    assert f"pulumi-python:{MirrorConnector._resource_type_name}" == CONNECTOR_TYPE
