@@ -113,7 +113,8 @@ esac
 if is_complete; then echo "$bin"; exit 0; fi
 if bin_complete; then install_plugin; echo "$bin"; exit 0; fi   # only PULUMI_HOME was wiped
 
-command -v go >/dev/null || die "Go is required (go build) and was not found on PATH"
+# Go is needed only for what must be built (a user's supported pulumi and its plugins need none).
+require_go() { command -v go >/dev/null || die "Go is required to build the Pulumi engine and was not found on PATH"; }
 command -v python3 >/dev/null || die "python3 is required"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 case " $GOFLAGS " in *" -buildvcs=false "*) ;; *) export GOFLAGS="$GOFLAGS -buildvcs=false" ;; esac
@@ -135,6 +136,7 @@ rm -f "$root/VERSIONS.tmp"
 
 # go mod download -json MOD@VER; prints "Dir Version" on success, nothing (status 1) on failure.
 mod_download() {
+  require_go
   local out
   out="$(go mod download -json "$1" 2>/dev/null)" || return 1
   printf '%s' "$out" | grep -q '"Error"' && return 1
@@ -166,6 +168,7 @@ copy_standin() {   # copy_standin NAME DEST "module version"...
 }
 
 go_build() {   # go_build DIR OUT PKG [ldflags...]
+  require_go
   local dir="$1" out="$2" pkg="$3"; shift 3
   (cd "$dir" && go build -trimpath -ldflags "-s -w $*" -o "$out" "$pkg")
 }

@@ -20,6 +20,7 @@ from kaa.clients.registry_client import RegistryClient
 from kaa.local import LocalPair
 from kaa.topology.derive import derive
 from kaa.topology.spec import load_topology
+from kaa.up_summary import outputs_summary, update_counts
 from tests.e2e.pulumi_stack import PulumiStack
 from tests.integration.kafka_helpers import eventually
 
@@ -73,9 +74,16 @@ def _wipe_own(pair: LocalPair, stack: PulumiStack) -> None:
 
 def test_a_wiped_stack_is_named_refreshed_and_recreated(stack: PulumiStack, local_pair: LocalPair,
                                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    stack.up()
+    first = stack.up()
     created = _live(local_pair, stack)
     assert all(created.values()), f"pulumi up did not create everything: {created}"
+    # What `make up` prints of a real update and of the real stack outputs.
+    counts = update_counts(first.stdout)
+    assert counts and any(line.endswith(" created") for line in counts), first.stdout[-2000:]
+    summary = outputs_summary(stack.outputs())
+    assert summary[0].startswith("K1: 2 topics (e2e-wipe-e2e-orders, e2e-wipe-e2e-customers)"), summary
+    assert "K1 registry: 2 subjects, schema IDs e2e-wipe-e2e-customers-value [" in summary[2], summary
+    assert summary[4].startswith("K1 Connect: 3 MM2 connectors, 3 RUNNING"), summary
     log = tmp_path / "up.log"
     lister = pair_lister(local_pair)
     assert reconcile_state("wipe", stack.env, lister, log, False, cwd=stack.project_dir) is None

@@ -39,7 +39,7 @@ def test_the_minimum_is_the_python_sdk_that_requirements_pin() -> None:
     assert pin and re.search(rf"(?m)^PULUMI_MIN_VERSION={re.escape(pin.group(1))}$", SETUP.read_text())
 
 
-def _fake_install(tmp_path: Path, version: str, beside: bool = True) -> dict[str, str]:
+def _fake_install(tmp_path: Path, version: str, beside: bool = True, go: bool = True) -> dict[str, str]:
     user_bin = tmp_path / "user-bin"
     user_bin.mkdir()
     (user_bin / "pulumi").write_text(FAKE_PULUMI.replace("{version}", version))
@@ -54,16 +54,18 @@ def _fake_install(tmp_path: Path, version: str, beside: bool = True) -> dict[str
     plugin.parent.mkdir(parents=True)
     plugin.write_text("#!/bin/sh\n")
     plugin.chmod(0o755)
-    no_go = tmp_path / "no-go"
+    no_go = tmp_path / "no-go"  # a `go` that can download nothing, or none at all
     no_go.mkdir()
-    (no_go / "go").write_text("#!/bin/sh\necho 'go: offline in this test' >&2\nexit 1\n")
-    (no_go / "go").chmod(0o755)
+    if go:
+        (no_go / "go").write_text("#!/bin/sh\necho 'go: offline in this test' >&2\nexit 1\n")
+        (no_go / "go").chmod(0o755)
+    assert not any(Path(d, "go").exists() for d in ("/usr/bin", "/bin")), "this test needs Go off /usr/bin and /bin"
     return {**os.environ, "PATH": f"{user_bin}:{no_go}:/usr/bin:/bin", "KAA_CACHE": str(tmp_path / "cache"),
             "PULUMI_HOME": str(tmp_path / "user-home")}
 
 
 def test_a_supported_user_pulumi_and_its_plugins_are_used_and_nothing_is_built(tmp_path: Path) -> None:
-    env = _fake_install(tmp_path, "v3.280.0")
+    env = _fake_install(tmp_path, "v3.280.0", go=False)  # without Go: nothing may need it
     done = subprocess.run([str(SETUP)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     bin_dir = Path(done.stdout.splitlines()[-1])
