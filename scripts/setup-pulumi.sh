@@ -267,7 +267,7 @@ build_pyhost_substitute() {
   log "building the stand-in pulumi-language-python (over $SDK_MOD@v$PULUMI_VERSION)"
   go_build "$dir" "$bin/pulumi-language-python.tmp" . "$version_ldflag"
   mv -f "$bin/pulumi-language-python.tmp" "$bin/pulumi-language-python"
-  substitute "pulumi-language-python: stand-in (scripts/standins/pulumi-language-python) over $SDK_MOD@v$PULUMI_VERSION ($PYHOST_MOD could not be fetched)"
+  substitute "pulumi-language-python: stand-in (scripts/standins/pulumi-language-python) over $SDK_MOD@v$PULUMI_VERSION ($PYHOST_MOD could not be fetched; Pulumi's own host from $SDK_MOD@v3.68.0 was tried with this CLI and fails the policy-pack tests: docs/pulumi.md)"
   record "python language host: stand-in (scripts/standins/pulumi-language-python) over $SDK_MOD@v$PULUMI_VERSION"
 }
 
