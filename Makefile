@@ -2,13 +2,16 @@
 SHELL := /bin/bash
 KAA := scripts/kaa
 
-.PHONY: setup up down test lint unit tools integration e2e bench mutation
+.PHONY: setup setup-main up down test lint unit tools integration e2e bench mutation
 
-setup:            ## install everything (virtualenv, Kafka/Connect/registry jars, Pulumi engine); cached
+setup:            ## install everything: the main job's parts and the tools tier (actionlint, mermaid, Chromium)
 	scripts/setup.sh all
 
-up: setup         ## start the local K1/K2 pair, `pulumi up --stack local`, then show replication both ways
-	$(KAA) quickstart
+setup-main:       ## only what `make up` needs (virtualenv, Kafka/Connect/registry jars, Pulumi engine); cached
+	scripts/setup.sh main
+
+up: setup-main    ## start the local K1/K2 pair, `pulumi up --stack local`, then show replication both ways
+	$(KAA) quickstart $(ARGS)
 
 down:             ## stop the local pair (keeps data; `scripts/kaa local down --wipe` wipes it)
 	$(KAA) local down

@@ -320,7 +320,7 @@ class PulumiBench:
             self.run("up", "--yes", "--skip-preview", "--parallel", "16", env={"PULUMI_SKIP_CHECKPOINTS": "true"})
         except RuntimeError as exc:
             # terraform-provider-kafka sometimes loses a broker connection or misses a just-created ACL on this
-            # loaded pair (see the README); a second `up` finishes the job, as `kaa quickstart` does.
+            # loaded pair (see docs/pulumi.md); a second `up` finishes the job, as `kaa quickstart` does.
             print(f"[drift-bench] pulumi up failed once, running it again: {str(exc)[-300:]}", file=sys.stderr)
             self.run("up", "--yes", "--skip-preview", "--parallel", "16", env={"PULUMI_SKIP_CHECKPOINTS": "true"})
 

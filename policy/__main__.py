@@ -1,4 +1,4 @@
-"""The kafka-active-active CrossGuard policy pack: `pulumi preview --policy-pack policy` (README, "Policies").
+"""The kafka-active-active CrossGuard policy pack: `pulumi preview --policy-pack policy` (docs/policies.md).
 
 The engine starts this folder with the project's virtualenv (PulumiPolicy.yaml); the policies live in
 `policy.pack`, the checks in `policy.checks` and `policy.destructive`.

@@ -23,7 +23,7 @@ fi
 
 need_java() {
   if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
-    echo "setup-local-pair: java (17+) and mvn are required (apt-get install openjdk-17-jre-headless maven)" >&2
+    echo "setup-local-pair: java and mvn are required: Java 17+ runs Kafka, the registry (Apicurio 3.3) needs Java 21+ (apt-get install openjdk-21-jre-headless maven)" >&2
     exit 2
   fi
 }

@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export KAA_CACHE="${KAA_CACHE:-$HOME/.cache/kafka-active-active}"
 mkdir -p "$KAA_CACHE"
 
-what="${1:-all}"   # all | python | jars | pulumi | tools
+what="${1:-all}"   # main | all | python | jars | pulumi | tools | --list TARGET
 
 setup_python() {
   # The virtualenv lives in the cache, keyed by the requirements' hash; .venv in the repo links to it.
@@ -29,16 +29,27 @@ setup_python() {
   fi
 }
 
-case "$what" in
-  python) setup_python ;;
-  jars) "$here/scripts/setup-local-pair.sh" ;;
-  pulumi) "$here/scripts/setup-pulumi.sh" ;;
-  tools) "$here/scripts/setup-tools.sh" ;;   # actionlint, mermaid, chromium (PR-preview tests)
-  all)
-    setup_python
-    "$here/scripts/setup-local-pair.sh"
-    "$here/scripts/setup-pulumi.sh"
-    "$here/scripts/setup-tools.sh"
-    ;;
-  *) echo "usage: scripts/setup.sh [all|python|jars|pulumi|tools]" >&2; exit 2 ;;
-esac
+# What each target installs. `make up` needs only the main job's parts; the tools tier (actionlint, mermaid,
+# Chromium: the PR-preview and workflow tests) is for `make test` and .ci/run.
+parts_of() {
+  case "$1" in
+    main) echo "python jars pulumi" ;;
+    all) echo "python jars pulumi tools" ;;
+    python|jars|pulumi|tools) echo "$1" ;;
+    *) echo "usage: scripts/setup.sh [main|all|python|jars|pulumi|tools] (or --list TARGET)" >&2; return 2 ;;
+  esac
+}
+
+if [ "$what" = "--list" ]; then
+  parts_of "${2:-all}"
+  exit $?
+fi
+parts="$(parts_of "$what")" || exit 2
+for part in $parts; do
+  case "$part" in
+    python) setup_python ;;
+    jars) "$here/scripts/setup-local-pair.sh" ;;
+    pulumi) "$here/scripts/setup-pulumi.sh" ;;
+    tools) "$here/scripts/setup-tools.sh" ;;   # actionlint, mermaid, chromium (PR-preview tests)
+  esac
+done

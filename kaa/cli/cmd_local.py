@@ -71,6 +71,8 @@ def _down(args: argparse.Namespace) -> int:
         print("nothing to stop")
     if args.wipe:
         print(f"wiped {pair.state_dir}")
+        print("the local Pulumi stack's state still lists what the pair held; `make up` (kaa quickstart) sees "
+              "that and refreshes it before its update")
     return 0
 
 
