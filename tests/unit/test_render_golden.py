@@ -65,7 +65,7 @@ def test_no_password_value_is_rendered(stacks: Callable[[str], Topology], stack:
             if key.endswith("sasl.jaas.config"):
                 assert re.search(r'password="\$\{file:[^}]+\}";$', value), (connector["name"], key)
     for document in yaml.safe_load_all(render_strimzi(topology)):
-        for cluster in document["spec"]["clusters"]:
+        for cluster in (document["spec"]["target"], *(m["source"] for m in document["spec"]["mirrors"])):
             authentication = cluster["authentication"]
             assert set(authentication) == {"type", "username", "passwordSecret"}
             assert set(authentication["passwordSecret"]) == {"secretName", "password"}
@@ -116,12 +116,16 @@ def test_strimzi_has_one_resource_per_target(stacks: Callable[[str], Topology], 
     assert [d["kind"] for d in documents] == ["KafkaMirrorMaker2", "KafkaMirrorMaker2"]
     for document, (source, target) in zip(documents, FLOWS, strict=True):
         spec = document["spec"]
-        assert spec["connectCluster"] == target
+        assert spec["target"]["alias"] == target
         (mirror,) = spec["mirrors"]
-        assert (mirror["sourceCluster"], mirror["targetCluster"]) == (source, target)
+        assert mirror["source"]["alias"] == source
         assert mirror["sourceConnector"]["config"]["replication.policy.class"] == REPLICATION_POLICY
         assert mirror["sourceConnector"]["config"]["sync.topic.acls.enabled"] == "false"
-        target_config = next(c for c in spec["clusters"] if c["alias"] == target)["config"]
+        # The worker's group and internal topics are those the MM2 principal's ACLs grant (dedicated defaults).
+        assert spec["target"]["groupId"] == f"{source}-mm2"
+        assert [spec["target"][f"{kind}StorageTopic"] for kind in ("config", "offset", "status")] == [
+            f"mm2-{kind}.{source}.internal" for kind in ("configs", "offsets", "status")]
+        target_config = spec["target"]["config"]
         assert target_config["producer.acks"] == "all"
         assert target_config["producer.enable.idempotence"] == "true"
 
