@@ -162,4 +162,8 @@ def flow_connectors(topology: Topology, source: str, target: str) -> tuple[Conne
 
 
 def all_connectors(topology: Topology) -> tuple[Connector, ...]:
+    """The connectors the toolkit puts on the pair's Connect clusters: none when MM2 runs elsewhere
+    (`mirror.runtime` dedicated or strimzi), so a stack never runs both."""
+    if topology.mirror.runtime != "connect":
+        return ()
     return tuple(c for source, target in topology.flows for c in flow_connectors(topology, source, target))

@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SCHEMA_TYPES = ("AVRO", "JSON", "PROTOBUF")
+# Where MM2 runs: as connectors on the pair's Kafka Connect clusters, as Kafka's dedicated MirrorMaker
+# (`kaa render mm2 --format properties`), or under the Strimzi operator (`--format strimzi`).
+MIRROR_RUNTIMES = ("connect", "dedicated", "strimzi")
 COMPATIBILITY_LEVELS = (
     "BACKWARD",
     "BACKWARD_TRANSITIVE",
@@ -102,6 +105,13 @@ class MirrorSettings:
     offset_lag_max: int = 100
     extra_topics_exclude: tuple[str, ...] = ()
     manage_credentials: bool = True  # create the MM2 principal's SCRAM credential on both clusters
+    runtime: str = "connect"  # one of MIRROR_RUNTIMES
+
+    @property
+    def runs_own_workers(self) -> bool:
+        """Dedicated MirrorMaker and Strimzi run their own Connect workers as the MM2 principal, which then
+        needs each worker's group and config/offset/status topics; on the pair's Connect it needs none."""
+        return self.runtime != "connect"
 
 
 @dataclass(frozen=True)

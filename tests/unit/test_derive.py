@@ -1,11 +1,19 @@
 """Both clusters' desired state from one topology: topics, remote topics, MM2 connectors, schema order."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from kaa.mirror.mm2_settings import BYTE_ARRAY, CONNECTOR_CLASSES, REPLICATION_POLICY, Connector, flow_connectors
+from kaa.mirror.mm2_settings import (
+    BYTE_ARRAY,
+    CONNECTOR_CLASSES,
+    REPLICATION_POLICY,
+    Connector,
+    all_connectors,
+    flow_connectors,
+)
 from kaa.topology import naming
 from kaa.topology.derive import derive, registration_order
 from kaa.topology.model import Topology
@@ -70,6 +78,14 @@ def test_each_flow_runs_on_the_connect_cluster_of_its_target(local: Topology) ->
         assert connector.config["connector.class"] == CONNECTOR_CLASSES[connector.kind]
         assert connector.config["source.cluster.alias"] == connector.source
         assert connector.config["target.cluster.alias"] == connector.target
+
+
+@pytest.mark.parametrize("runtime", ["dedicated", "strimzi"])
+def test_no_connector_goes_on_connect_when_mm2_runs_elsewhere(local: Topology, runtime: str) -> None:
+    topology = replace(local, mirror=replace(local.mirror, runtime=runtime))
+    assert all_connectors(topology) == ()
+    assert {alias: s.connectors for alias, s in derive(topology).items()} == {"K1": (), "K2": ()}
+    assert len(all_connectors(local)) == 6  # the default runtime, connect, deploys all six
 
 
 def _swapped(config: dict[str, str], topology: Topology) -> dict[str, str]:
