@@ -28,6 +28,12 @@ def _jaas_reference(topology: Topology) -> Callable[[str], str]:
     return lambda alias: jaas_config(topology, alias, secret_reference(alias))
 
 
+def _java_property(key: str, value: str) -> str:
+    """One `key = value` line as Java's Properties.load reads it back: it drops a backslash before any other
+    character, so the regexes' `\\.` would reach MM2 as `.` unless the backslash is doubled."""
+    return f"{key} = " + value.replace("\\", "\\\\")
+
+
 def render_properties(topology: Topology) -> str:
     settings = flow_settings(topology)
     merged: dict[str, str] = {}
@@ -54,7 +60,7 @@ def render_properties(topology: Topology) -> str:
             lines.append(f"{cluster.alias}.ssl.truststore.location = {sec.ssl_truststore}")
     for source, target in topology.flows:
         lines.append(f"{source}->{target}.enabled = true")
-    lines += [f"{k} = {v}" for k, v in merged.items()]
+    lines += [_java_property(k, v) for k, v in merged.items()]
     lines += [
         f"tasks.max = {topology.mirror.tasks_max}",
         f"config.storage.replication.factor = {irf}",
