@@ -10,7 +10,14 @@ from typing import Any
 
 import yaml
 
-from kaa.mirror.mm2_settings import KINDS, flow_connectors, flow_settings, jaas_config, resolve_jaas
+from kaa.mirror.mm2_settings import (
+    KINDS,
+    flow_connectors,
+    flow_settings,
+    jaas_config,
+    profile_clients,
+    resolve_jaas,
+)
 from kaa.topology import naming
 from kaa.topology.model import Topology
 from kaa.versions import KAFKA_VERSION, STRIMZI_VERSION
@@ -67,8 +74,11 @@ def render_properties(topology: Topology) -> str:
         f"offset.storage.replication.factor = {irf}",
         f"status.storage.replication.factor = {irf}",
     ]
+    clients = profile_clients(topology)
+    lines += [f"source.consumer.{k} = {v}" for k, v in clients["consumer"].items()]
     for alias in topology.aliases:
         lines += [f"{alias}.producer.acks = all", f"{alias}.producer.enable.idempotence = true"]
+        lines += [f"{alias}.producer.{k} = {v}" for k, v in clients["producer"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -115,9 +125,14 @@ def render_strimzi(topology: Topology) -> str:
     irf = topology.mirror.internal_replication_factor
     pattern = "|".join(t.name.replace(".", r"\.") for t in topology.mirrored_topics)
 
+    clients = profile_clients(topology)
+
     def connector_config(kind: str) -> dict[str, str]:
         drop = {"topics", "topics.exclude", "groups", "groups.exclude"}
-        return {k: v for k, v in settings[kind].items() if k not in drop}
+        config = {k: v for k, v in settings[kind].items() if k not in drop}
+        if kind == "source":
+            config.update({f"source.consumer.{k}": v for k, v in clients["consumer"].items()})
+        return config
 
     docs = []
     for source, target in topology.flows:
@@ -134,6 +149,7 @@ def render_strimzi(topology: Topology) -> str:
                 "status.storage.replication.factor": irf,
                 "producer.acks": "all",
                 "producer.enable.idempotence": "true",
+                **{f"producer.{k}": v for k, v in clients["producer"].items()},
             },
         }
         checkpoint = settings["checkpoint"]

@@ -12,6 +12,9 @@ SCHEMA_TYPES = ("AVRO", "JSON", "PROTOBUF")
 # Where MM2 runs: as connectors on the pair's Kafka Connect clusters, as Kafka's dedicated MirrorMaker
 # (`kaa render mm2 --format properties`), or under the Strimzi operator (`--format strimzi`).
 MIRROR_RUNTIMES = ("connect", "dedicated", "strimzi")
+# How MM2's clients are tuned: `default` keeps Kafka's client defaults; `throughput` batches, compresses and keeps
+# five idempotent requests in flight (kaa/mirror/mm2_settings.PROFILES; measured in the README, Benchmarks).
+MIRROR_PROFILES = ("default", "throughput")
 COMPATIBILITY_LEVELS = (
     "BACKWARD",
     "BACKWARD_TRANSITIVE",
@@ -106,6 +109,7 @@ class MirrorSettings:
     extra_topics_exclude: tuple[str, ...] = ()
     manage_credentials: bool = True  # create the MM2 principal's SCRAM credential on both clusters
     runtime: str = "connect"  # one of MIRROR_RUNTIMES
+    profile: str = "default"  # one of MIRROR_PROFILES
 
     @property
     def runs_own_workers(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import subprocess
+from dataclasses import replace
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,15 @@ def strimzi_check() -> Callable[[str, Path], subprocess.CompletedProcess[str]]:
 
 
 def _render(stack: str) -> str:
-    return render_strimzi(load_topology(ROOT / "stacks" / f"{stack}.yaml"))
+    """`prod+throughput` is prod with `mirror.profile: throughput` (client settings in connector and worker config)."""
+    name, _, profile = stack.partition("+")
+    topology = load_topology(ROOT / "stacks" / f"{name}.yaml")
+    if profile:
+        topology = replace(topology, mirror=replace(topology.mirror, profile=profile))
+    return render_strimzi(topology)
 
 
-@pytest.mark.parametrize("stack", ["local", "prod"])
+@pytest.mark.parametrize("stack", ["local", "prod", "prod+throughput"])
 def test_the_render_is_valid_for_strimzi(strimzi_check: Callable[[str, Path], subprocess.CompletedProcess[str]],
                                          tmp_path: Path, stack: str) -> None:
     text = _render(stack)
@@ -62,7 +68,7 @@ def test_the_render_is_valid_for_strimzi(strimzi_check: Callable[[str, Path], su
         for cluster in (doc["spec"]["target"], doc["spec"]["mirrors"][0]["source"]):
             assert cluster["authentication"]["type"] == "scram-sha-512"
             assert set(cluster["authentication"]["passwordSecret"]) == {"secretName", "password"}
-            assert ("tls" in cluster) == (stack == "prod")
+            assert ("tls" in cluster) == stack.startswith("prod")
 
 
 def _prod_docs() -> list[Doc]:

@@ -217,3 +217,21 @@ def test_an_unmirrored_topic_has_no_remote_twin(tmp_path: Path) -> None:
     assert auditor == {("TOPIC", "audit"), ("GROUP", "audit")}
     mm2_topics = {a.resource_name for a in state["K1"].acls if a.principal == "User:mm2" and a.resource_type == "TOPIC"}
     assert "audit" not in mm2_topics and "orders" in mm2_topics
+
+
+def test_the_throughput_profile_tunes_only_the_source_tasks_clients(local: Topology) -> None:
+    tuned = replace(local, mirror=replace(local.mirror, profile="throughput"))
+    for plain, fast in zip(all_connectors(local), all_connectors(tuned), strict=True):
+        added = {k: v for k, v in fast.config.items() if k not in plain.config}
+        assert {k: v for k, v in fast.config.items() if k in plain.config} == dict(plain.config)
+        if plain.kind != "source":
+            assert added == {}
+            continue
+        assert added == {
+            "producer.override.batch.size": "262144", "producer.override.linger.ms": "20",
+            "producer.override.compression.type": "lz4", "producer.override.max.in.flight.requests.per.connection": "5",
+            "source.consumer.max.poll.records": "2000", "source.consumer.fetch.min.bytes": "65536",
+            "source.consumer.fetch.max.wait.ms": "100"}
+        # Same semantics as the default profile: durable, no duplicates on retry.
+        assert (fast.config["producer.override.acks"], fast.config["producer.override.enable.idempotence"]) == (
+            "all", "true")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,22 @@ def test_strimzi_has_one_resource_per_target(stacks: Callable[[str], Topology], 
 def test_identity_replication_policy_is_never_rendered(stacks: Callable[[str], Topology], stack: str) -> None:
     for render in FILES.values():
         assert "IdentityReplicationPolicy" not in render(stacks(stack))
+
+
+def test_the_throughput_profile_reaches_every_render(stacks: Callable[[str], Topology]) -> None:
+    local = stacks("local")
+    tuned = replace(local, mirror=replace(local.mirror, profile="throughput"))
+    properties = _properties(render_properties(tuned))
+    assert {k: v for k, v in properties.items() if k not in _properties(render_properties(local))} == {
+        "source.consumer.max.poll.records": "2000", "source.consumer.fetch.min.bytes": "65536",
+        "source.consumer.fetch.max.wait.ms": "100",
+        **{f"{alias}.producer.{k}": v for alias in ("K1", "K2") for k, v in (
+            ("batch.size", "262144"), ("linger.ms", "20"), ("compression.type", "lz4"),
+            ("max.in.flight.requests.per.connection", "5"))}}
+    for document in yaml.safe_load_all(render_strimzi(tuned)):
+        spec = document["spec"]
+        assert spec["target"]["config"]["producer.linger.ms"] == "20"
+        assert spec["mirrors"][0]["sourceConnector"]["config"]["source.consumer.max.poll.records"] == "2000"
+        assert "source.consumer.max.poll.records" not in spec["mirrors"][0]["checkpointConnector"]["config"]
+    connectors = _connectors(render_connect(tuned))
+    assert [c["config"].get("producer.override.linger.ms") for c in connectors] == ["20", None, None] * 2

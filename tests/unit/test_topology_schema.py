@@ -128,7 +128,7 @@ def test_every_key_is_documented_and_closed() -> None:
      "config-key-misspelled", "config-value-wrong-type", "duplicate-principal", "unparsable-principal",
      "unparsable-group", "unknown-top-level-key", "topic-internal-heartbeats", "topic-internal-offset-syncs",
      "topic-internal-consumer-offsets", "topic-internal-schemas", "topic-internal-connect-offsets",
-     "mirror-runtime-unknown", "several-errors"],
+     "mirror-runtime-unknown", "mirror-profile-unknown", "several-errors"],
 )
 def test_the_schema_also_rejects_single_file_mistakes(case: str) -> None:
     assert errors(yaml.safe_load((INVALID / case / "stack.yaml").read_text(encoding="utf-8")))
