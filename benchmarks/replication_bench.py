@@ -6,6 +6,9 @@
   toolkit  MM2 with the connector configs the toolkit generates (`kaa.mirror.mm2_settings.flow_connectors` of a bench
            topology: topic `rb-toolkit-<run>`, `mirror.name_prefix: rb-mm2`, principal `User:rb-mm2`, the mirror
            intervals of stacks/local.yaml), applied by `kaa.direct_apply.apply_topology`.
+  throughput  the toolkit's connectors with `mirror.profile: throughput` (the source task's producer batches,
+           lingers 20 ms, compresses with lz4 and keeps 5 idempotent requests in flight; its consumer fetches
+           bigger batches): same principal, ACLs and acks=all/idempotence as toolkit.
   stock    the same six connectors reduced to the keys MM2 cannot run without here (STOCK_KEYS): connector class,
            both aliases, both clusters' bootstrap servers and SASL settings, `topics`, the ByteArray converters,
            and replication factor 1 for remote topics and the offset-syncs, checkpoints and heartbeats topics
@@ -57,7 +60,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components import naming  # noqa: E402
 from kaa.clients.connect_client import ConnectClient  # noqa: E402
 from kaa.clients.kafka_admin import KafkaAdmin, KafkaAdminError  # noqa: E402
 from kaa.clients.kafka_groups import end_offsets  # noqa: E402
@@ -65,6 +67,7 @@ from kaa.clients.pair_access import PairAccess  # noqa: E402
 from kaa.direct_apply import apply_kafka, apply_topology  # noqa: E402
 from kaa.local import LocalPair  # noqa: E402
 from kaa.mirror.mm2_settings import all_connectors, jaas_config, resolve_jaas  # noqa: E402
+from kaa.topology import naming  # noqa: E402
 from kaa.topology.model import Topology  # noqa: E402
 from kaa.topology.spec import load_topology  # noqa: E402
 
@@ -88,10 +91,11 @@ STOCK_KEYS = frozenset({
     "replication.factor", "offset-syncs.topic.replication.factor", "checkpoints.topic.replication.factor",
     "heartbeats.topic.replication.factor",
 })
-VARIANTS = ("raw", "toolkit", "stock")
+VARIANTS = ("raw", "toolkit", "throughput", "stock")
 DESCRIPTIONS = {
     "raw": "producer -> K1, acks=all, idempotent (latency: produce -> consume on K1)",
     "toolkit": "MM2 K1->K2, the toolkit's generated connector configs",
+    "throughput": "MM2 K1->K2, the toolkit's configs with mirror.profile: throughput",
     "stock": "MM2 K1->K2, stock defaults (required keys only)",
 }
 
@@ -100,7 +104,7 @@ Log = Callable[[str], None]
 
 # --- the bench topology and the stock connectors ----------------------------------------------------------------
 
-def write_stack(folder: Path, topic: str, partitions: int) -> Topology:
+def write_stack(folder: Path, topic: str, partitions: int, profile: str = "default") -> Topology:
     """One mirrored topic, the local stack's clusters and mirror intervals, our own prefix and principal."""
     local = yaml.safe_load((ROOT / "stacks" / "local.yaml").read_text(encoding="utf-8"))
     doc = {
@@ -108,7 +112,7 @@ def write_stack(folder: Path, topic: str, partitions: int) -> Topology:
         "clusters": local["clusters"],
         "defaults": {"replication_factor": 1, "partitions": partitions, "config": {"min.insync.replicas": "1"}},
         "topics": {topic: {"config": {"cleanup.policy": "delete", "retention.ms": "3600000"}}},
-        "mirror": {**local["mirror"], "name_prefix": NAME_PREFIX, "principal": PRINCIPAL},
+        "mirror": {**local["mirror"], "name_prefix": NAME_PREFIX, "principal": PRINCIPAL, "profile": profile},
     }
     path = folder / f"{topic}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
@@ -346,6 +350,7 @@ class Options:
     repeat: int
     warmup: int
     timeout: float
+    half_load: bool = False  # MM2 latency at half of the variant's own median records/s instead of `rate`
 
 
 @dataclass
@@ -368,7 +373,7 @@ def rate(sample: Sample) -> float:
 
 
 def summarise(variant: str, opts: Options, samples: list[Sample], paced: PhaseStats | None, complete: bool,
-              extra: Mapping[str, Any]) -> dict[str, Any]:
+              extra: Mapping[str, Any], latency_rate: float | None = None) -> dict[str, Any]:
     """The median run by records/s, every run's figures, and the latency of the paced run."""
     median = sorted(samples, key=rate)[len(samples) // 2]
     latencies = paced.latencies_ms if paced else []
@@ -380,7 +385,7 @@ def summarise(variant: str, opts: Options, samples: list[Sample], paced: PhaseSt
         "runs": [{"seconds": round(x.seconds, 3), "records_per_s": round(rate(x)), "pair_cpu_s": round(x.cpu, 1),
                   "arrived": x.arrived, "duplicates": x.duplicates, "resume_to_first_s": x.resume_to_first_s}
                  for x in samples],
-        "latency_records": len(latencies), "latency_rate_per_s": opts.rate,
+        "latency_records": len(latencies), "latency_rate_per_s": round(latency_rate or opts.rate),
         "latency_p50_ms": round(percentile(latencies, 50), 1), "latency_p99_ms": round(percentile(latencies, 99), 1),
         "latency_max_ms": round(max(latencies), 1) if latencies else None,
         "latency_duplicates": paced.duplicates if paced else 0, **extra,
@@ -456,13 +461,13 @@ def bench_mm2(variant: str, access: PairAccess, opts: Options, run: str, cpu: Cp
               log: Log) -> dict[str, Any]:
     topic = f"{PREFIX}{variant}-{run}"
     remote = naming.remote_topic(SOURCE, topic)
-    topology = write_stack(workdir, topic, opts.partitions)
-    source_name = naming.connector_name(SOURCE, TARGET, "source", NAME_PREFIX if variant == "toolkit"
-                                        else STOCK_PREFIX)
+    topology = write_stack(workdir, topic, opts.partitions, "throughput" if variant == "throughput" else "default")
+    source_name = naming.connector_name(SOURCE, TARGET, "source", STOCK_PREFIX if variant == "stock"
+                                        else NAME_PREFIX)
     connect = ConnectClient(access[TARGET].connect)
     log(f"{variant}: applying (topic {topic}, connectors {source_name} and its five siblings)")
     start = time.perf_counter()
-    (deploy_toolkit if variant == "toolkit" else deploy_stock)(topology, access)
+    (deploy_stock if variant == "stock" else deploy_toolkit)(topology, access)
     log(f"{variant}: connectors running after {time.perf_counter() - start:.1f}s; warming up")
     producer, errors = new_producer(access[SOURCE].kafka)
     send(producer, topic, WARM, WARMUP, opts.size)
@@ -480,14 +485,18 @@ def bench_mm2(variant: str, access: PairAccess, opts: Options, run: str, cpu: Cp
             f"{TARGET} in {x.seconds:.2f}s (first {x.resume_to_first_s}s after resume)")
         if r >= opts.warmup:
             samples.append(x)
-    log(f"{variant}: latency at {opts.rate:.0f} records/s ({SOURCE} -> {remote} on {TARGET})")
-    send(producer, topic, PACED, opts.paced, opts.size, rate=opts.rate)
+    paced_rate, paced = opts.rate, opts.paced
+    if opts.half_load:
+        paced_rate = rate(sorted(samples, key=rate)[len(samples) // 2]) / 2
+        paced = max(opts.paced, round(paced_rate * 5))  # at least 5 s of steady load
+    log(f"{variant}: latency at {paced_rate:.0f} records/s, {paced} records ({SOURCE} -> {remote} on {TARGET})")
+    send(producer, topic, PACED, paced, opts.size, rate=paced_rate)
     flush(producer, errors, 60)
-    complete = receiver.wait_for(PACED, opts.paced, 120) and all(x.arrived == opts.records for x in samples)
+    complete = receiver.wait_for(PACED, paced, 120) and all(x.arrived == opts.records for x in samples)
     receiver.stop()
     if not complete:
         log(f"{variant}: incomplete: drained {[x.arrived for x in samples]} of {opts.records}, "
-            f"{receiver.count(PACED)}/{opts.paced} paced records arrived within the time limit")
+            f"{receiver.count(PACED)}/{paced} paced records arrived within the time limit")
     for alias in (SOURCE, TARGET):
         for name in ConnectClient(access[alias].connect).connectors():
             if name.startswith(f"{NAME_PREFIX}-"):
@@ -496,14 +505,14 @@ def bench_mm2(variant: str, access: PairAccess, opts: Options, run: str, cpu: Cp
         "topic": topic, "remote_topic": remote,
         "connectors": sorted(stock_configs(topology)) if variant == "stock"
         else [c.name for c in all_connectors(topology)],
-    })
+    }, paced_rate)
 
 
 # --- output -------------------------------------------------------------------------------------------------------
 
 def render(rows: list[dict[str, Any]], opts: Options, load: tuple[float, float]) -> str:
     head = ("variant", "what", "records/s", "MB/s", "vs raw", "s", "pair CPU s",
-            f"latency p50 ms @{opts.rate:.0f}/s", "p99 ms")
+            "latency at records/s", "p50 ms", "p99 ms")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     raw = next((r for r in rows if r["variant"] == "raw"), None)
     for r in rows:
@@ -511,11 +520,12 @@ def render(rows: list[dict[str, Any]], opts: Options, load: tuple[float, float])
         lines.append(" | ".join([
             r["variant"] + ("" if r["complete"] else " (incomplete)"), r["what"], f"{r['records_per_s']:,}",
             f"{r['mb_per_s']:.1f}", ratio, f"{r['seconds']:.1f}", f"{r['pair_cpu_s']:.1f}",
-            f"{r['latency_p50_ms']:.1f}", f"{r['latency_p99_ms']:.1f}"]))
+            f"{r['latency_rate_per_s']:,}", f"{r['latency_p50_ms']:.1f}", f"{r['latency_p99_ms']:.1f}"]))
     out = "\n".join("| " + line + " |" for line in lines)
-    out += (f"\n\n{opts.records:,} records of {opts.size} B, {opts.partitions} partitions; latency over "
-            f"{opts.paced:,} records at {opts.rate:.0f}/s. Load average {load[0]:.1f} before, {load[1]:.1f} after "
-            f"(2 cores, shared): indicative figures.\n")
+    paced = ("at half of each MM2 variant's own records/s (at least 5 s)" if opts.half_load
+             else f"over {opts.paced:,} records at {opts.rate:.0f}/s")
+    out += (f"\n\n{opts.records:,} records of {opts.size} B, {opts.partitions} partitions; latency {paced}. "
+            f"Load average {load[0]:.1f} before, {load[1]:.1f} after (2 cores, shared): indicative figures.\n")
     for r in rows:
         runs = ", ".join(f"{x['records_per_s']:,}" for x in r["runs"])
         out += f"{r['variant']}: records/s of each run {runs} (median shown)"
@@ -535,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paced", type=int, default=3000, help="records of the latency run (default 3000)")
     parser.add_argument("--rate", type=float, default=500, help="records/s of the latency run (default 500)")
     parser.add_argument("--repeat", type=int, default=3, help="throughput runs per variant; the median is shown (3)")
+    parser.add_argument("--half-load", action="store_true",
+                        help="MM2 latency at half of each variant's own median records/s (at least 5 s of it)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs before them (JIT, caches; default 1)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"subset of {','.join(VARIANTS)}")
     parser.add_argument("--timeout", type=float, default=300, help="bound of every wait, in seconds (300)")
@@ -545,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.size < HEADER.size or any(v not in VARIANTS for v in variants):
         parser.error(f"--size must be at least {HEADER.size}; --variants from {','.join(VARIANTS)}")
     opts = Options(args.records, args.size, args.partitions, args.paced, args.rate, max(1, args.repeat),
-                   max(0, args.warmup), args.timeout)
+                   max(0, args.warmup), args.timeout, args.half_load)
 
     def log(message: str) -> None:
         print(f"[replication-bench] {message}", file=sys.stderr, flush=True)

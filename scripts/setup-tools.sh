@@ -4,13 +4,15 @@
 #   $KAA_CACHE/bin/actionlint                a link to the pinned version
 #   $KAA_CACHE/node/mermaid-<ver>/           the mermaid npm package (its dist/ is loaded by a local page)
 #   /usr/bin/chromium                        Debian's chromium (headless renderer); installed only if missing
+#   $KAA_CACHE/strimzi-api-<ver>/            Strimzi's model jars (lib/) and StrimziCheck compiled (classes/),
+#                                            from scripts/strimzi-check (checks `kaa render mm2 --format strimzi`)
 # Idempotent: a warm run only checks that the files exist. No browser is downloaded by npm.
 set -euo pipefail
 export KAA_CACHE="${KAA_CACHE:-$HOME/.cache/kafka-active-active}"
 ACTIONLINT_VERSION="${KAA_ACTIONLINT_VERSION:-v1.7.12}"
 MERMAID_VERSION="${KAA_MERMAID_VERSION:-11.17.2}"
 
-what="${1:-all}"   # all | actionlint | mermaid | chromium
+what="${1:-all}"   # all | actionlint | mermaid | chromium | strimzi
 
 setup_actionlint() {
   local bin="$KAA_CACHE/bin/actionlint-$ACTIONLINT_VERSION"
@@ -56,14 +58,39 @@ setup_chromium() {
   apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 }
 
+setup_strimzi() {
+  local src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/strimzi-check"
+  local version
+  version="$(sed -n 's:.*<strimzi.version>\(.*\)</strimzi.version>.*:\1:p' "$src/pom.xml" | head -n1)"
+  local home="$KAA_CACHE/strimzi-api-$version"
+  # The marker holds the hash of the pom and the Java sources: editing either refetches and recompiles.
+  local key
+  key="$(cat "$src/pom.xml" $(find "$src" -name '*.java' | sort) | sha256sum | cut -c1-16)"
+  if [ -f "$home/.complete" ] && [ "$(cat "$home/.complete")" = "$key" ]; then
+    return 0
+  fi
+  command -v mvn >/dev/null && command -v javac >/dev/null \
+    || { echo "setup-tools: mvn and javac (JDK 17+) are required for the Strimzi check" >&2; exit 2; }
+  echo "setup-tools: fetching Strimzi api $version and compiling StrimziCheck into $home"
+  rm -rf "$home"
+  mkdir -p "$home"
+  mvn -q -B -Dstyle.color=never -f "$src/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$home/lib" -DincludeScope=runtime
+  javac -d "$home/classes" -cp "$home/lib/*" $(find "$src" -name '*.java' | sort)
+  echo "$key" >"$home/.complete"
+}
+
 case "$what" in
   actionlint) setup_actionlint ;;
   mermaid) setup_mermaid ;;
   chromium) setup_chromium ;;
+  strimzi) setup_strimzi ;;
   all)
     setup_actionlint
     setup_mermaid
     setup_chromium
+    setup_strimzi
     ;;
-  *) echo "usage: scripts/setup-tools.sh [all|actionlint|mermaid|chromium]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup-tools.sh [all|actionlint|mermaid|chromium|strimzi]" >&2; exit 2 ;;
 esac

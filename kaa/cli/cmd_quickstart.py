@@ -13,6 +13,7 @@ import argparse
 import json
 import shutil
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -23,10 +24,8 @@ from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.registry_client import RegistryClient
 from kaa.errors import KaaError
 from kaa.local import LocalPair
-from kaa.polling import poll
-
-
 from kaa.local.runtime import cache_dir
+from kaa.polling import poll
 from kaa.pulumi_engine import LOCAL_STACK, ROOT, engine_env, run_pulumi, with_local_passphrase
 from kaa.schemas.wire_format import decode_avro, encode_avro, schema_id_of
 from kaa.state_check import Lister, divergence_message, missing_resources, tracked_resources

@@ -10,10 +10,17 @@ from typing import Any
 
 import yaml
 
-from kaa.mirror.mm2_settings import KINDS, flow_connectors, flow_settings, jaas_config, resolve_jaas
+from kaa.mirror.mm2_settings import (
+    KINDS,
+    flow_connectors,
+    flow_settings,
+    jaas_config,
+    profile_clients,
+    resolve_jaas,
+)
 from kaa.topology import naming
 from kaa.topology.model import Topology
-from kaa.versions import KAFKA_VERSION
+from kaa.versions import KAFKA_VERSION, STRIMZI_VERSION
 
 SECRETS_FILE = "/etc/kafka-active-active/mm2-secrets.properties"
 FORMATS = ("properties", "connect", "strimzi")
@@ -26,6 +33,12 @@ def secret_reference(alias: str) -> str:
 
 def _jaas_reference(topology: Topology) -> Callable[[str], str]:
     return lambda alias: jaas_config(topology, alias, secret_reference(alias))
+
+
+def _java_property(key: str, value: str) -> str:
+    """One `key = value` line as Java's Properties.load reads it back: it drops a backslash before any other
+    character, so the regexes' `\\.` would reach MM2 as `.` unless the backslash is doubled."""
+    return f"{key} = " + value.replace("\\", "\\\\")
 
 
 def render_properties(topology: Topology) -> str:
@@ -54,15 +67,18 @@ def render_properties(topology: Topology) -> str:
             lines.append(f"{cluster.alias}.ssl.truststore.location = {sec.ssl_truststore}")
     for source, target in topology.flows:
         lines.append(f"{source}->{target}.enabled = true")
-    lines += [f"{k} = {v}" for k, v in merged.items()]
+    lines += [_java_property(k, v) for k, v in merged.items()]
     lines += [
         f"tasks.max = {topology.mirror.tasks_max}",
         f"config.storage.replication.factor = {irf}",
         f"offset.storage.replication.factor = {irf}",
         f"status.storage.replication.factor = {irf}",
     ]
+    clients = profile_clients(topology)
+    lines += [f"source.consumer.{k} = {v}" for k, v in clients["consumer"].items()]
     for alias in topology.aliases:
         lines += [f"{alias}.producer.acks = all", f"{alias}.producer.enable.idempotence = true"]
+        lines += [f"{alias}.producer.{k} = {v}" for k, v in clients["producer"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -102,24 +118,40 @@ def _strimzi_cluster(topology: Topology, alias: str) -> dict[str, Any]:
 
 
 def render_strimzi(topology: Topology) -> str:
+    """One `KafkaMirrorMaker2` per target, in the `target` + `mirrors[].source` layout of Strimzi STRIMZI_VERSION
+    (checked with Strimzi's own model by scripts/strimzi-check). `heartbeatConnector` is the one deprecated key
+    kept: Strimzi's v1 API drops it, and the active-active pair relies on heartbeats."""
     settings = flow_settings(topology)
     irf = topology.mirror.internal_replication_factor
     pattern = "|".join(t.name.replace(".", r"\.") for t in topology.mirrored_topics)
+
+    clients = profile_clients(topology)
+
+    def connector_config(kind: str) -> dict[str, str]:
+        drop = {"topics", "topics.exclude", "groups", "groups.exclude"}
+        config = {k: v for k, v in settings[kind].items() if k not in drop}
+        if kind == "source":
+            config.update({f"source.consumer.{k}": v for k, v in clients["consumer"].items()})
+        return config
+
     docs = []
     for source, target in topology.flows:
-        target_entry = _strimzi_cluster(topology, target)
-        target_entry["config"] = {
-            "config.storage.replication.factor": irf,
-            "offset.storage.replication.factor": irf,
-            "status.storage.replication.factor": irf,
-            "producer.acks": "all",
-            "producer.enable.idempotence": "true",
+        configs, offsets, status = naming.mm2_worker_topics(source)
+        target_entry = {
+            **_strimzi_cluster(topology, target),
+            "groupId": naming.mm2_worker_group(source),
+            "configStorageTopic": configs,
+            "offsetStorageTopic": offsets,
+            "statusStorageTopic": status,
+            "config": {
+                "config.storage.replication.factor": irf,
+                "offset.storage.replication.factor": irf,
+                "status.storage.replication.factor": irf,
+                "producer.acks": "all",
+                "producer.enable.idempotence": "true",
+                **{f"producer.{k}": v for k, v in clients["producer"].items()},
+            },
         }
-
-        def connector_config(kind: str) -> dict[str, str]:
-            drop = {"topics", "topics.exclude", "groups", "groups.exclude"}
-            return {k: v for k, v in settings[kind].items() if k not in drop}
-
         checkpoint = settings["checkpoint"]
         docs.append({
             "apiVersion": "kafka.strimzi.io/v1beta2",
@@ -128,11 +160,9 @@ def render_strimzi(topology: Topology) -> str:
             "spec": {
                 "version": KAFKA_VERSION,
                 "replicas": 1,
-                "connectCluster": target,
-                "clusters": [_strimzi_cluster(topology, source), target_entry],
+                "target": target_entry,
                 "mirrors": [{
-                    "sourceCluster": source,
-                    "targetCluster": target,
+                    "source": _strimzi_cluster(topology, source),
                     "topicsPattern": pattern,
                     "topicsExcludePattern": settings["source"]["topics.exclude"].replace(", ", "|"),
                     "groupsPattern": checkpoint["groups"].replace(", ", "|"),
@@ -143,8 +173,8 @@ def render_strimzi(topology: Topology) -> str:
                 }],
             },
         })
-    header = (f"# Strimzi KafkaMirrorMaker2 for stack {topology.name!r}: one resource per target cluster "
-              "(connectCluster = target). Generated by `kaa render mm2`.\n")
+    header = (f"# Strimzi {STRIMZI_VERSION} KafkaMirrorMaker2 for stack {topology.name!r}: one resource per target "
+              "cluster (spec.target), mirroring the other (mirrors[].source). Generated by `kaa render mm2`.\n")
     return header + yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 

@@ -32,6 +32,25 @@ LOGIN_MODULES = {
 }
 
 
+# The MM2 source task's clients per `mirror.profile`. The task writes through its worker's producer, which Kafka
+# Connect builds with one request in flight and no batching delay; `throughput` batches and compresses, keeps five
+# idempotent requests in flight (the most idempotence allows while keeping order per partition), and has the
+# consumer return bigger batches. acks=all and idempotence are set for every profile.
+PROFILES: dict[str, dict[str, dict[str, str]]] = {
+    "default": {"producer": {}, "consumer": {}},
+    "throughput": {
+        "producer": {"batch.size": "262144", "linger.ms": "20", "compression.type": "lz4",
+                     "max.in.flight.requests.per.connection": "5"},
+        "consumer": {"max.poll.records": "2000", "fetch.min.bytes": "65536", "fetch.max.wait.ms": "100"},
+    },
+}
+
+
+def profile_clients(topology: Topology) -> dict[str, dict[str, str]]:
+    """`producer` and `consumer` settings of the stack's `mirror.profile` (empty for default)."""
+    return PROFILES[topology.mirror.profile]
+
+
 @dataclass(frozen=True)
 class Connector:
     """One of the six MM2 connectors. It runs on the Connect cluster of `runs_on` (always the flow's target)."""
@@ -156,10 +175,18 @@ def flow_connectors(topology: Topology, source: str, target: str) -> tuple[Conne
             "header.converter": BYTE_ARRAY,
             **settings[kind],
         }
+        if kind == "source":
+            clients = profile_clients(topology)
+            config.update({f"producer.override.{k}": v for k, v in clients["producer"].items()})
+            config.update({f"source.consumer.{k}": v for k, v in clients["consumer"].items()})
         name = naming.connector_name(source, target, kind, topology.mirror.name_prefix)
         out.append(Connector(name, kind, source, target, config))
     return tuple(out)
 
 
 def all_connectors(topology: Topology) -> tuple[Connector, ...]:
+    """The connectors the toolkit puts on the pair's Connect clusters: none when MM2 runs elsewhere
+    (`mirror.runtime` dedicated or strimzi), so a stack never runs both."""
+    if topology.mirror.runtime != "connect":
+        return ()
     return tuple(c for source, target in topology.flows for c in flow_connectors(topology, source, target))

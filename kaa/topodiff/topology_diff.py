@@ -625,8 +625,13 @@ def _connector_changes(base: Topology | None, head: Topology | None) -> list[Cha
                           MIRROR, risk))
     for name in before.keys() - after.keys():
         c = before[name]
+        risk = None
+        if c.kind == "source" and base and head and head.mirror.runtime != base.mirror.runtime:
+            risk = (f"MM2 moves from {base.mirror.runtime} to {head.mirror.runtime}: the new workers keep their own "
+                    f"source offsets, so they copy every mirrored topic from {c.source} to {c.target} again "
+                    "(duplicates)")
         out.append(Change("connector", name, REMOVE, f"{c.source}→{c.target} {c.kind}, on {c.runs_on}'s Connect",
-                          None, MIRROR))
+                          None, MIRROR, risk))
     for name in before.keys() & after.keys():
         old, new = before[name].config, after[name].config
         for key in sorted(old.keys() | new.keys()):

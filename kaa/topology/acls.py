@@ -2,7 +2,8 @@
 
 Applications: producers write only local topics; consumers read the local topic, its remote twin and their
 group. MirrorMaker 2's principal gets the minimum set for a cluster that is the source of one flow and the
-target of the other; `mm2_acls` says which connector needs each grant.
+target of the other (`mm2_acls` says which connector needs each grant), plus its own Connect workers' group and
+topics when it runs outside the pair's Connect (`mirror.runtime` dedicated or strimzi).
 """
 from __future__ import annotations
 
@@ -86,6 +87,12 @@ def mm2_acls(topology: Topology, alias: str) -> list[Acl]:
     for group in mirror_groups(topology):
         out += _grant(principal, "GROUP", group, ("READ", "DESCRIBE"))
     out += _grant(principal, "CLUSTER", CLUSTER_RESOURCE, ("DESCRIBE",))
+    # Dedicated MirrorMaker or Strimzi: the Connect worker of other->alias runs as the MM2 principal, joins its
+    # group and keeps its config/offset/status topics here, on its target (Connect checks their cleanup policy).
+    if topology.mirror.runs_own_workers:
+        for worker_topic in naming.mm2_worker_topics(other):
+            out += _grant(principal, "TOPIC", worker_topic, ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS"))
+        out += _grant(principal, "GROUP", naming.mm2_worker_group(other), ("READ",))
     return out
 
 

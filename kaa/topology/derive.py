@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kaa.mirror.mm2_settings import Connector, flow_connectors
+from kaa.mirror.mm2_settings import Connector, all_connectors
 from kaa.topology import naming
 from kaa.topology.acls import Acl, cluster_acls
 from kaa.topology.model import SubjectSpec, Topic, Topology
@@ -26,7 +26,8 @@ class ClusterState:
     subjects: tuple[SubjectSpec, ...]
     remote_topics: tuple[RemoteTopic, ...]
     mm2_internal_topics: tuple[str, ...]
-    connectors: tuple[Connector, ...]  # those running on this cluster's Connect (flows that target it)
+    connectors: tuple[Connector, ...]  # those running on this cluster's Connect (flows that target it; none
+    # when mirror.runtime is dedicated or strimzi)
 
 
 def remote_topics_on(topology: Topology, alias: str) -> tuple[RemoteTopic, ...]:
@@ -53,7 +54,7 @@ def derive(topology: Topology) -> dict[str, ClusterState]:
             subjects=subjects,
             remote_topics=remote_topics_on(topology, alias),
             mm2_internal_topics=mm2_internal_topics_on(topology, alias),
-            connectors=flow_connectors(topology, topology.other(alias).alias, alias),
+            connectors=tuple(c for c in all_connectors(topology) if c.target == alias),
         )
         for alias in topology.aliases
     }

@@ -9,6 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SCHEMA_TYPES = ("AVRO", "JSON", "PROTOBUF")
+# Where MM2 runs: as connectors on the pair's Kafka Connect clusters, as Kafka's dedicated MirrorMaker
+# (`kaa render mm2 --format properties`), or under the Strimzi operator (`--format strimzi`).
+MIRROR_RUNTIMES = ("connect", "dedicated", "strimzi")
+# How MM2's clients are tuned: `default` keeps Kafka's client defaults; `throughput` batches, compresses and keeps
+# five idempotent requests in flight (kaa/mirror/mm2_settings.PROFILES; measured in the README, Benchmarks).
+MIRROR_PROFILES = ("default", "throughput")
 COMPATIBILITY_LEVELS = (
     "BACKWARD",
     "BACKWARD_TRANSITIVE",
@@ -102,6 +108,14 @@ class MirrorSettings:
     offset_lag_max: int = 100
     extra_topics_exclude: tuple[str, ...] = ()
     manage_credentials: bool = True  # create the MM2 principal's SCRAM credential on both clusters
+    runtime: str = "connect"  # one of MIRROR_RUNTIMES
+    profile: str = "default"  # one of MIRROR_PROFILES
+
+    @property
+    def runs_own_workers(self) -> bool:
+        """Dedicated MirrorMaker and Strimzi run their own Connect workers as the MM2 principal, which then
+        needs each worker's group and config/offset/status topics; on the pair's Connect it needs none."""
+        return self.runtime != "connect"
 
 
 @dataclass(frozen=True)

@@ -89,3 +89,14 @@ def checkpoints_topic(source: str, separator: str = ".") -> str:
 
 def offset_syncs_topic(target: str) -> str:
     return f"mm2-offset-syncs.{target}.internal"
+
+
+def mm2_worker_group(source: str) -> str:
+    """The Connect group of the MM2 worker that runs source->target outside a shared Connect cluster: dedicated
+    MirrorMaker's default (MirrorMakerConfig), used for Strimzi's target.groupId too."""
+    return f"{source}-mm2"
+
+
+def mm2_worker_topics(source: str) -> tuple[str, str, str]:
+    """The config, offset and status topics of that worker, on the flow's target (MirrorMakerConfig defaults)."""
+    return (f"mm2-configs.{source}.internal", f"mm2-offsets.{source}.internal", f"mm2-status.{source}.internal")

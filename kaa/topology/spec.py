@@ -20,6 +20,8 @@ from kaa.errors import SpecError
 from kaa.topology import naming, stack_schema
 from kaa.topology.model import (
     COMPATIBILITY_LEVELS,
+    MIRROR_PROFILES,
+    MIRROR_RUNTIMES,
     Cluster,
     Consumer,
     MirrorSettings,
@@ -336,6 +338,10 @@ def _mirror(c: _Checker, node: Any) -> MirrorSettings:
                 c.bad(path, "is not usable in connector names", "use letters, digits, _ or -", prefix)
             elif prefix:
                 values[f.name] = prefix
+        elif f.name in ("runtime", "profile"):
+            choice = c.choice(body, f.name, ("mirror",), MIRROR_RUNTIMES if f.name == "runtime" else MIRROR_PROFILES)
+            if choice:
+                values[f.name] = choice
         elif f.name == "extra_topics_exclude":
             items = body[f.name]
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):

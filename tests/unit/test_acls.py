@@ -2,6 +2,8 @@
 cluster that is the source of one flow and the target of the other)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kaa.topology import naming
@@ -46,6 +48,19 @@ def expected_mm2(alias: str, other: str) -> set[Grant]:
 @pytest.mark.parametrize(("alias", "other"), [("K1", "K2"), ("K2", "K1")])
 def test_mm2_principal_gets_exactly_the_reference_set(local: Topology, alias: str, other: str) -> None:
     assert grants(mm2_acls(local, alias), "User:mm2") == expected_mm2(alias, other)
+
+
+@pytest.mark.parametrize("runtime", ["dedicated", "strimzi"])
+@pytest.mark.parametrize(("alias", "other"), [("K1", "K2"), ("K2", "K1")])
+def test_mm2_running_its_own_workers_also_gets_their_group_and_topics(local: Topology, runtime: str, alias: str,
+                                                                      other: str) -> None:
+    """The worker of other->alias runs on alias (its target) as the MM2 principal: dedicated MirrorMaker's
+    group and config/offset/status topics, which the Strimzi render names too."""
+    topology = replace(local, mirror=replace(local.mirror, runtime=runtime))
+    worker = group(f"{other}-mm2", "READ")
+    for kind in ("configs", "offsets", "status"):
+        worker |= topic(f"mm2-{kind}.{other}.internal", "READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")
+    assert grants(mm2_acls(topology, alias), "User:mm2") == expected_mm2(alias, other) | worker
 
 
 def test_mm2_never_writes_or_alters_a_local_topic(local: Topology) -> None:

@@ -5,6 +5,7 @@ The real engine runs the same components in tests/e2e; here we check the shape q
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,23 @@ from tests.component_capture import declare_pair, registered, start, unwrap_secr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
-def pair():
+def _build(runtime: str = "connect"):
     from kaa.topology.spec import load_topology
 
     topology = load_topology(ROOT / "stacks" / "local.yaml")
+    topology = replace(topology, mirror=replace(topology.mirror, runtime=runtime))
     mocks, _ = start("local", topology.aliases)
     return mocks, declare_pair(topology), topology
+
+
+@pytest.fixture()
+def pair():
+    return _build()
+
+
+@pytest.fixture()
+def dedicated_pair():
+    return _build("dedicated")
 
 
 @pulumi.runtime.test
@@ -99,6 +110,25 @@ def test_connectors_run_on_the_connect_of_their_target(pair):
             assert config["source.cluster.alias"] == source
 
     return pulumi.Output.all(*[c.id for c in component.mirror.connectors.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_dedicated_mm2_gets_its_worker_acls_and_no_connector(dedicated_pair):
+    mocks, component, _ = dedicated_pair
+
+    def check(_: Any) -> None:
+        assert mocks.of_type("MirrorConnector") == []
+        granted = {(a.name.split("-")[1], a.inputs["aclResourceType"], a.inputs["aclResourceName"],
+                    a.inputs["aclOperation"]) for a in mocks.of_type("kafka:index/acl:Acl")
+                   if a.inputs["aclPrincipal"] == "User:mm2"}
+        for alias, other in (("K1", "K2"), ("K2", "K1")):
+            assert (alias, "Group", f"{other}-mm2", "Read") in granted
+            for kind in ("configs", "offsets", "status"):
+                for op in ("Read", "Write", "Create", "Describe", "DescribeConfigs"):
+                    assert (alias, "Topic", f"mm2-{kind}.{other}.internal", op) in granted
+            assert (alias, "Group", f"{alias}-mm2", "Read") not in granted  # each worker runs on its target
+
+    return pulumi.Output.all(*[a.id for c in component.clusters.values() for a in c.acls]).apply(check)
 
 
 @pulumi.runtime.test

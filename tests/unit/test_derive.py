@@ -1,12 +1,20 @@
 """Both clusters' desired state from one topology: topics, remote topics, MM2 connectors, schema order."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
-from kaa.mirror.mm2_settings import BYTE_ARRAY, CONNECTOR_CLASSES, REPLICATION_POLICY, Connector, flow_connectors
+from kaa.mirror.mm2_settings import (
+    BYTE_ARRAY,
+    CONNECTOR_CLASSES,
+    REPLICATION_POLICY,
+    Connector,
+    all_connectors,
+    flow_connectors,
+)
 from kaa.topology import naming
 from kaa.topology.derive import derive, registration_order
 from kaa.topology.model import Topology
@@ -77,6 +85,14 @@ def test_each_flow_runs_on_the_connect_cluster_of_its_target(local: Topology) ->
         assert connector.config["connector.class"] == CONNECTOR_CLASSES[connector.kind]
         assert connector.config["source.cluster.alias"] == connector.source
         assert connector.config["target.cluster.alias"] == connector.target
+
+
+@pytest.mark.parametrize("runtime", ["dedicated", "strimzi"])
+def test_no_connector_goes_on_connect_when_mm2_runs_elsewhere(local: Topology, runtime: str) -> None:
+    topology = replace(local, mirror=replace(local.mirror, runtime=runtime))
+    assert all_connectors(topology) == ()
+    assert {alias: s.connectors for alias, s in derive(topology).items()} == {"K1": (), "K2": ()}
+    assert len(all_connectors(local)) == 6  # the default runtime, connect, deploys all six
 
 
 def _swapped(config: dict[str, str], topology: Topology) -> dict[str, str]:
@@ -211,3 +227,21 @@ def test_an_unmirrored_topic_has_no_remote_twin(tmp_path: Path) -> None:
     assert auditor == {("TOPIC", "audit"), ("GROUP", "audit")}
     mm2_topics = {a.resource_name for a in state["K1"].acls if a.principal == "User:mm2" and a.resource_type == "TOPIC"}
     assert "audit" not in mm2_topics and "orders" in mm2_topics
+
+
+def test_the_throughput_profile_tunes_only_the_source_tasks_clients(local: Topology) -> None:
+    tuned = replace(local, mirror=replace(local.mirror, profile="throughput"))
+    for plain, fast in zip(all_connectors(local), all_connectors(tuned), strict=True):
+        added = {k: v for k, v in fast.config.items() if k not in plain.config}
+        assert {k: v for k, v in fast.config.items() if k in plain.config} == dict(plain.config)
+        if plain.kind != "source":
+            assert added == {}
+            continue
+        assert added == {
+            "producer.override.batch.size": "262144", "producer.override.linger.ms": "20",
+            "producer.override.compression.type": "lz4", "producer.override.max.in.flight.requests.per.connection": "5",
+            "source.consumer.max.poll.records": "2000", "source.consumer.fetch.min.bytes": "65536",
+            "source.consumer.fetch.max.wait.ms": "100"}
+        # Same semantics as the default profile: durable, no duplicates on retry.
+        assert (fast.config["producer.override.acks"], fast.config["producer.override.enable.idempotence"]) == (
+            "all", "true")

@@ -211,6 +211,26 @@ def test_missing_and_extra_acls_of_the_topologys_principals(local, snap):
                                                           "ALLOW User:someone-else READ on topic theirs"]
 
 
+def test_dedicated_mm2_needs_its_worker_acls_and_no_connector_on_connect(local, snap):
+    dedicated = replace(local, mirror=replace(local.mirror, runtime="dedicated"))
+    assert compare(dedicated, clean_snapshot(dedicated)) == []
+    changes = compare(dedicated, snap)  # the pair still as the connect runtime left it
+    missing = {(c.cluster, c.name) for c in changes if c.kind == "acl" and c.action == "+"}
+    assert missing == {
+        (alias, f"ALLOW User:mm2 {op} on {what}")
+        for alias, other in (("K1", "K2"), ("K2", "K1"))
+        for what, ops in [(f"group {other}-mm2", ("READ",))] + [
+            (f"topic mm2-{kind}.{other}.internal", ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS"))
+            for kind in ("configs", "offsets", "status")]
+        for op in ops
+    }
+    extra = sorted((c.cluster, c.name) for c in changes if c.kind == "connector")
+    assert extra == sorted((t.upper(), f"mm2-{s}-{t}-{kind}") for s, t in (("k1", "k2"), ("k2", "k1"))
+                           for kind in ("source", "checkpoint", "heartbeat"))
+    assert {c.action for c in changes if c.kind == "connector"} == {"-"}
+    assert len(changes) == len(missing) + len(extra)
+
+
 # --- schemas -----------------------------------------------------------------------------------------------------
 
 def test_a_subject_missing_in_one_registry_and_one_in_one_registry_only(local, snap):

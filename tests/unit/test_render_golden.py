@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def test_no_password_value_is_rendered(stacks: Callable[[str], Topology], stack:
             if key.endswith("sasl.jaas.config"):
                 assert re.search(r'password="\$\{file:[^}]+\}";$', value), (connector["name"], key)
     for document in yaml.safe_load_all(render_strimzi(topology)):
-        for cluster in document["spec"]["clusters"]:
+        for cluster in (document["spec"]["target"], *(m["source"] for m in document["spec"]["mirrors"])):
             authentication = cluster["authentication"]
             assert set(authentication) == {"type", "username", "passwordSecret"}
             assert set(authentication["passwordSecret"]) == {"secretName", "password"}
@@ -116,12 +117,16 @@ def test_strimzi_has_one_resource_per_target(stacks: Callable[[str], Topology], 
     assert [d["kind"] for d in documents] == ["KafkaMirrorMaker2", "KafkaMirrorMaker2"]
     for document, (source, target) in zip(documents, FLOWS, strict=True):
         spec = document["spec"]
-        assert spec["connectCluster"] == target
+        assert spec["target"]["alias"] == target
         (mirror,) = spec["mirrors"]
-        assert (mirror["sourceCluster"], mirror["targetCluster"]) == (source, target)
+        assert mirror["source"]["alias"] == source
         assert mirror["sourceConnector"]["config"]["replication.policy.class"] == REPLICATION_POLICY
         assert mirror["sourceConnector"]["config"]["sync.topic.acls.enabled"] == "false"
-        target_config = next(c for c in spec["clusters"] if c["alias"] == target)["config"]
+        # The worker's group and internal topics are those the MM2 principal's ACLs grant (dedicated defaults).
+        assert spec["target"]["groupId"] == f"{source}-mm2"
+        assert [spec["target"][f"{kind}StorageTopic"] for kind in ("config", "offset", "status")] == [
+            f"mm2-{kind}.{source}.internal" for kind in ("configs", "offsets", "status")]
+        target_config = spec["target"]["config"]
         assert target_config["producer.acks"] == "all"
         assert target_config["producer.enable.idempotence"] == "true"
 
@@ -130,3 +135,22 @@ def test_strimzi_has_one_resource_per_target(stacks: Callable[[str], Topology], 
 def test_identity_replication_policy_is_never_rendered(stacks: Callable[[str], Topology], stack: str) -> None:
     for render in FILES.values():
         assert "IdentityReplicationPolicy" not in render(stacks(stack))
+
+
+def test_the_throughput_profile_reaches_every_render(stacks: Callable[[str], Topology]) -> None:
+    local = stacks("local")
+    tuned = replace(local, mirror=replace(local.mirror, profile="throughput"))
+    properties = _properties(render_properties(tuned))
+    assert {k: v for k, v in properties.items() if k not in _properties(render_properties(local))} == {
+        "source.consumer.max.poll.records": "2000", "source.consumer.fetch.min.bytes": "65536",
+        "source.consumer.fetch.max.wait.ms": "100",
+        **{f"{alias}.producer.{k}": v for alias in ("K1", "K2") for k, v in (
+            ("batch.size", "262144"), ("linger.ms", "20"), ("compression.type", "lz4"),
+            ("max.in.flight.requests.per.connection", "5"))}}
+    for document in yaml.safe_load_all(render_strimzi(tuned)):
+        spec = document["spec"]
+        assert spec["target"]["config"]["producer.linger.ms"] == "20"
+        assert spec["mirrors"][0]["sourceConnector"]["config"]["source.consumer.max.poll.records"] == "2000"
+        assert "source.consumer.max.poll.records" not in spec["mirrors"][0]["checkpointConnector"]["config"]
+    connectors = _connectors(render_connect(tuned))
+    assert [c["config"].get("producer.override.linger.ms") for c in connectors] == ["20", None, None] * 2

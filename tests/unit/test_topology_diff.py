@@ -72,6 +72,25 @@ def test_same_topology_has_no_change(local: Topology) -> None:
     assert json.loads(render_json(diff))["summary"]["changes"] == 0
 
 
+def test_moving_mm2_to_dedicated_workers_shows_their_acls_and_the_connectors_going(local: Topology) -> None:
+    head = replace(local, mirror=replace(local.mirror, runtime="dedicated"))
+    diff = diff_topologies(local, head, "local")
+    added = {(c.cluster, c.name) for c in by(diff, "acl", "add")}
+    assert added == {
+        (alias, f"ALLOW User:mm2 {ops} on {what}")
+        for alias, other in (("K1", "K2"), ("K2", "K1"))
+        for ops, what in [("READ", f"group {other}-mm2")] + [
+            ("READ+WRITE+CREATE+DESCRIBE+DESCRIBE_CONFIGS", f"topic mm2-{kind}.{other}.internal")
+            for kind in ("configs", "offsets", "status")]
+    }
+    removed = by(diff, "connector", "remove")
+    assert sorted(c.name for c in removed) == sorted(
+        f"mm2-{s}-{t}-{kind}" for s, t in (("k1", "k2"), ("k2", "k1")) for kind in ("source", "checkpoint",
+                                                                                    "heartbeat"))
+    assert {c.name for c in removed if c.risk} == {"mm2-k1-k2-source", "mm2-k2-k1-source"}
+    assert {c.kind for c in diff.changes} == {"acl", "connector"}
+
+
 def test_pure_additions_are_not_risky() -> None:
     diff = case_diff("additions")
     assert diff.risky == ()

@@ -129,6 +129,7 @@ def test_every_key_is_documented_and_closed() -> None:
      "config-key-misspelled", "config-value-wrong-type", "duplicate-principal", "unparsable-principal",
      "unparsable-group", "unknown-top-level-key", "topic-internal-heartbeats", "topic-internal-offset-syncs",
      "topic-internal-consumer-offsets", "topic-internal-schemas", "topic-internal-connect-offsets",
+     "mirror-runtime-unknown", "mirror-profile-unknown",
      "several-errors", "topic-name-dot", "topic-name-dot-dot", "topic-name-too-long", "topic-name-illegal-character"],
 )
 def test_the_schema_also_rejects_single_file_mistakes(case: str) -> None:
