@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,19 @@ def test_comment_shows_a_failed_validation(tmp_path: Path) -> None:
     body = args["body"]
     assert "❌ `kaa validate stacks/prod.yaml` failed" in body and "topics[K1.orders]" in body
     assert "`kaa diff` failed" in body and "a mandatory policy failed" in body
+
+
+def test_preview_installs_pulumi_with_the_official_action_and_builds_nothing() -> None:
+    steps = yaml.safe_load((WORKFLOWS / "preview.yml").read_text())["jobs"]["preview"]["steps"]
+    uses = [str(s.get("uses", "")) for s in steps]
+    action = next(s for s in steps if str(s.get("uses", "")).startswith("pulumi/actions@"))
+    supported = subprocess.run([str(ROOT / "scripts" / "setup-pulumi.sh"), "--supports",
+                                str(action["with"]["pulumi-version"])]).returncode
+    assert supported == 0, "the workflow's Pulumi version is outside what setup-pulumi.sh accepts (it would build)"
+    kafka = re.search(r"(?m)^pulumi-kafka==(\S+)$", (ROOT / "requirements.txt").read_text())
+    runs = [str(s.get("run", "")) for s in steps]
+    assert kafka and f"pulumi plugin install resource kafka {kafka.group(1)}" in runs
+    assert not [u for u in uses if u.startswith("actions/setup-go@")], "no Go toolchain: nothing is built"
+    order = [i for i, s in enumerate(steps) if "pulumi/actions@" in str(s.get("uses", ""))
+             or "scripts/setup.sh pulumi" in str(s.get("run", ""))]
+    assert len(order) == 2 and order[0] < order[1]

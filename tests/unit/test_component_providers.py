@@ -1,5 +1,6 @@
 """The dynamic providers' own decisions: what a connector's diff sees, and that deleting a subject deletes it for
-good (soft, then permanent, then its compatibility level), against a recording HTTP server on loopback."""
+the way the stack says (soft by default; permanent, after the soft delete, only with
+`schema_registry.delete: permanent`), then its compatibility level, against a recording HTTP server on loopback."""
 from __future__ import annotations
 
 import http.server
@@ -63,8 +64,18 @@ def registry() -> Iterator[str]:
     server.shutdown()
 
 
-def test_deleting_a_subject_deletes_it_permanently_and_its_compatibility(registry: str) -> None:
+def test_deleting_a_subject_is_soft_by_default_and_clears_its_compatibility(registry: str) -> None:
     props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None}
+    SchemaSubjectProvider().delete("K1/orders-value", props)
+    assert Recorder.requests == [
+        ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
+        ("DELETE", "/apis/ccompat/v7/config/orders-value"),
+    ]
+
+
+def test_deleting_a_subject_permanently_only_when_the_stack_says_so(registry: str) -> None:
+    props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None,
+                             "permanent_delete": True}
     SchemaSubjectProvider().delete("K1/orders-value", props)
     assert Recorder.requests == [
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
