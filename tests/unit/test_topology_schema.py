@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from kaa.topology import spec
-from kaa.topology.model import COMPATIBILITY_LEVELS
+from kaa.topology.model import COMPATIBILITY_LEVELS, MIRROR_PROFILES, MIRROR_RUNTIMES
 from kaa.topology.topic_configs import TOPIC_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +100,8 @@ def test_enums_match_what_spec_py_allows() -> None:
     assert security["protocol"]["enum"] == list(spec.PROTOCOLS)
     assert security["sasl_mechanism"]["enum"] == list(spec.SASL_MECHANISMS)
     assert DEFS["compatibility"]["enum"] == list(COMPATIBILITY_LEVELS)
+    assert DEFS["mirror"]["properties"]["runtime"]["enum"] == list(MIRROR_RUNTIMES)
+    assert DEFS["mirror"]["properties"]["profile"]["enum"] == list(MIRROR_PROFILES)
     assert [e for e in SCHEMA["properties"]["environment"]["enum"] if e is not None] == list(spec.ENVIRONMENTS)
 
 
