@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from kaa.topology import spec
-from kaa.topology.model import COMPATIBILITY_LEVELS, MirrorSettings
+from kaa.topology.model import COMPATIBILITY_LEVELS, MIRROR_PROFILES, MIRROR_RUNTIMES, MirrorSettings
 from kaa.topology.topic_configs import TOPIC_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +102,8 @@ def test_the_model_and_the_catalogue_match_the_schema() -> None:
     assert _properties(DEFS["mirror"]) == {f.name for f in fields(MirrorSettings)}
     assert _properties(DEFS["topicConfig"]) == set(TOPIC_CONFIGS)
     assert DEFS["compatibility"]["enum"] == list(COMPATIBILITY_LEVELS)
+    assert DEFS["mirror"]["properties"]["runtime"]["enum"] == list(MIRROR_RUNTIMES)
+    assert DEFS["mirror"]["properties"]["profile"]["enum"] == list(MIRROR_PROFILES)
 
 
 def _mappings(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
