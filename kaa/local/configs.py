@@ -37,6 +37,9 @@ JVM_COMMON = (
 )
 
 
+METADATA_SNAPSHOT_INTERVAL_MS = 30_000
+
+
 def broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, str]:
     """A combined broker+controller: SASL_PLAINTEXT/SCRAM for clients, PLAINTEXT controller on port + 1."""
     host = cluster.host
@@ -66,6 +69,12 @@ def broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, st
         "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
+        # Kafka 4.1.2 loses every SCRAM credential when it restarts from a metadata log that holds a removed SCRAM
+        # user and no snapshot taken after the users were added: replaying that log as one delta onto the empty
+        # image, ScramDelta.apply() can empty and drop the mechanism's user map on the removal, then add the
+        # others to the dropped map (hash order), so the broker refuses every login. A snapshot every 30 s keeps
+        # the replayed tail on an image that already holds the users (docs/local-pair-scram.md).
+        "metadata.log.max.snapshot.interval.ms": str(METADATA_SNAPSHOT_INTERVAL_MS),
     }
 
 

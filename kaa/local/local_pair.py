@@ -63,6 +63,18 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
+SCRAM_REFUSED = "invalid credentials with SASL mechanism"
+
+
+def failure_hint(service_name: str, log_tail: list[str], state_dir: Path) -> str | None:
+    """The cause and the one command that fixes it, for a failure the log tail shows the signature of."""
+    if service_name == "kafka" and any(SCRAM_REFUSED in line for line in log_tail):
+        return (f"The broker is up but refuses the local users' SCRAM logins: its metadata lost them on restart "
+                f"(a Kafka 4.1 replay fault; docs/local-pair-scram.md). Nothing short of recreating the pair "
+                f"restores them: `scripts/kaa local down --wipe` (state {state_dir}), then `make up`.")
+    return None
+
+
 class LocalPair:
     """The local pair described by stacks/local.yaml, with its processes and data under `state_dir`."""
 
@@ -238,9 +250,12 @@ class LocalPair:
             raise self._failure(service, f"not healthy after {self.start_timeout:.0f} s")
 
     def _failure(self, service: Service, reason: str) -> LocalPairError:
-        lines = "\n".join(tail(service.log_file, LOG_TAIL_LINES))
+        last = tail(service.log_file, LOG_TAIL_LINES)
+        lines = "\n".join(last)
+        hint = failure_hint(service.name, last, self.state_dir)
         return LocalPairError(
             f"{service.key} (port {service.port}) {reason}. Last {LOG_TAIL_LINES} lines of {service.log_file}:\n{lines}"
+            + (f"\n{hint}" if hint else "")
         )
 
     # ---- down ---------------------------------------------------------------------------------------------

@@ -9,7 +9,11 @@ from typing import Any
 
 import yaml
 
+from kaa.clients.kafka_admin import KafkaAdmin
+from kaa.local import LocalPair
 from kaa.pulumi_engine import ROOT
+from kaa.topology.derive import derive
+from kaa.topology.spec import load_topology
 
 PASSPHRASE = "kaa-e2e-only"
 ACL_VISIBILITY = "was not visible in Kafka after"
@@ -85,3 +89,16 @@ def changed_resources(preview: dict[str, Any]) -> dict[str, str]:
         if step.get("op") not in ("same", "read", "refresh"):
             out[step["urn"].split("::")[-1]] = step["op"]
     return out
+
+
+def remove_remote_twins(pair: LocalPair, stack: PulumiStack) -> list[str]:
+    """MM2's remote topics are not Pulumi resources, so `destroy` leaves them (issue 18, item 8): after a destroy,
+    delete the twins of the stack's topics on both clusters, so the shared pair is left as it was found."""
+    removed = []
+    for alias, cluster in derive(load_topology(stack.spec_file, name=stack.name)).items():
+        admin = KafkaAdmin(pair.client_settings(alias)["kafka"], alias)
+        twins = [r.name for r in cluster.remote_topics if r.name in admin.topics()]
+        if twins:
+            admin.delete_topics(twins)
+            removed += [f"{alias}:{t}" for t in twins]
+    return removed

@@ -23,7 +23,7 @@ from kaa.local import LocalPair
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
-from tests.e2e.pulumi_stack import CREDENTIALS, PulumiStack, changed_resources
+from tests.e2e.pulumi_stack import CREDENTIALS, PulumiStack, changed_resources, remove_remote_twins
 from tests.integration.kafka_helpers import consume, eventually, produce, topic_names
 
 
@@ -34,6 +34,7 @@ def stack(engine: dict[str, str], local_pair: LocalPair) -> Iterator[PulumiStack
         s.init()
         yield s
         s.run("destroy", "--yes", "--skip-preview", check=False)
+        remove_remote_twins(local_pair, s)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from kaa.local import LocalPair
 from kaa.topology.derive import derive
 from kaa.topology.spec import load_topology
 from kaa.up_summary import outputs_summary, update_counts
-from tests.e2e.pulumi_stack import PulumiStack
+from tests.e2e.pulumi_stack import PulumiStack, remove_remote_twins
 from tests.integration.kafka_helpers import eventually
 
 PREFIX = "e2e-wipe-"
@@ -42,16 +42,7 @@ def stack(engine: dict[str, str], local_pair: LocalPair) -> Iterator[PulumiStack
             yield s
         finally:
             s.run("destroy", "--yes", "--skip-preview", check=False)
-            _remove_remote_twins(local_pair, s)
-
-
-def _remove_remote_twins(pair: LocalPair, stack: PulumiStack) -> None:
-    """MM2's remote topics are not Pulumi resources, so `destroy` leaves them: leave the pair as it was found."""
-    for alias, cluster in derive(load_topology(stack.spec_file, name="wipe")).items():
-        admin = KafkaAdmin(pair.client_settings(alias)["kafka"], alias)
-        twins = [r.name for r in cluster.remote_topics if r.name in admin.topics()]
-        if twins:
-            admin.delete_topics(twins)
+            remove_remote_twins(local_pair, s)
 
 
 def _live(pair: LocalPair, stack: PulumiStack) -> dict[str, set[str]]:
@@ -115,7 +106,7 @@ def test_a_wiped_stack_is_named_refreshed_and_recreated(stack: PulumiStack, loca
 def test_the_stack_leaves_nothing_behind(stack: PulumiStack, local_pair: LocalPair) -> None:
     """Runs last in this module: after destroy and the twins' removal, none of the stack's names remain."""
     stack.run("destroy", "--yes", "--skip-preview")
-    _remove_remote_twins(local_pair, stack)
+    remove_remote_twins(local_pair, stack)
     state = derive(load_topology(stack.spec_file, name="wipe"))
     for alias, cluster in state.items():
         names = {t.name for t in cluster.topics} | {r.name for r in cluster.remote_topics}
