@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kaa.errors import LocalPairError
-from kaa.local import configs
+from kaa.local import configs, probes
 from kaa.local.endpoints import LOCAL_STACK, ClusterEndpoints, load_endpoints
 from kaa.local.java import find_java
 from kaa.local.local_users import ADMIN
@@ -39,6 +39,9 @@ from kaa.local.runtime import Runtime, default_state_dir, load_runtime
 from kaa.local.services import SERVICE_NAMES, Service, format_command, launch_command
 
 START_TIMEOUT_S = 120.0
+# A broker that answers but keeps refusing the admin's SCRAM login this long will not recover by waiting.
+REFUSED_GRACE_S = 10.0
+SCRAM_LOSS_DOC = "docs/local-pair.md#scram-logins-refused-after-a-restart"
 STOP_TIMEOUT_S = {"kafka": 45.0, "connect": 30.0, "registry": 20.0}
 LOG_TAIL_LINES = 30
 KAFKA_MIN_JAVA = 17
@@ -218,13 +221,22 @@ class LocalPair:
 
     def _wait_healthy(self, pending: list[tuple[Service, int]], progress: Progress, fresh: set[str]) -> None:
         deadline = time.monotonic() + self.start_timeout
+        refused_since: dict[str, float] = {}
         waiting = list(pending)
         while waiting:
             for service, pid in list(waiting):
                 if not is_running(pid):
                     progress.finish(service.key, "FAILED")
                     raise self._failure(service, "exited during start-up")
-                if service.healthy():
+                state = service.probe()
+                if state == probes.REFUSED:
+                    since = refused_since.setdefault(service.key, time.monotonic())
+                    if time.monotonic() - since >= REFUSED_GRACE_S:
+                        progress.finish(service.key, "FAILED")
+                        raise self.scram_refused(service)
+                else:
+                    refused_since.pop(service.key, None)
+                if state == probes.READY:
                     progress.finish(service.key, "ready" if service.key in fresh else "running")
                     waiting.remove((service, pid))
                 elif time.monotonic() > deadline:
@@ -233,6 +245,17 @@ class LocalPair:
             if waiting:
                 progress.tick()
                 time.sleep(0.5)
+
+    def scram_refused(self, service: Service) -> LocalPairError:
+        """The broker runs but has lost the SCRAM users from its metadata image: waiting or restarting the
+        broker cannot bring them back, only a fresh metadata log can."""
+        return LocalPairError(
+            f"{service.key} (port {service.port}) is running but has refused the SCRAM login of the local admin "
+            f"user ({ADMIN.name}) for {REFUSED_GRACE_S:.0f} s: its metadata image has lost the SCRAM users, which "
+            "Kafka 4.1 does when a restart replays a metadata log that removed a SCRAM user and holds no snapshot "
+            f"yet ({SCRAM_LOSS_DOC}). Restarting does not help; `kaa local down --wipe` then `kaa local up` "
+            f"recreates the pair (its topics and data are lost). Broker log: {service.log_file}"
+        )
 
     def _failure(self, service: Service, reason: str) -> LocalPairError:
         lines = "\n".join(tail(service.log_file, LOG_TAIL_LINES))
