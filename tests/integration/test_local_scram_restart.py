@@ -11,6 +11,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from confluent_kafka.admin import (
     AdminClient,
@@ -20,6 +21,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from kaa.errors import LocalPairError
 from kaa.local import LocalPair, configs, local_pair
 from kaa.local.java import find_java
 from kaa.local.local_users import ADMIN
@@ -55,8 +57,11 @@ def newest_snapshot_offset(broker: Service) -> int:
     return max((int(path.name.split("-")[0]) for path in snapshots), default=-1)
 
 
-def test_a_restarted_broker_still_logs_the_admin_in_after_a_scram_user_was_removed(tmp_path: Path) -> None:
-    pair = LocalPair(tmp_path / "pair", stack_file=private_stack(tmp_path), progress=None)
+def restart_after_a_removal(folder: Path, overrides: dict[str, str] | None = None) -> None:
+    """Start a fresh private K1 broker, create and remove REMOVED_USER, allow the broker the time its
+    configuration gives it for a metadata snapshot, SIGKILL it and start it again as `kaa local up` does."""
+    pair = LocalPair(folder / "pair", stack_file=private_stack(folder), progress=None,
+                     broker_overrides={"K1": overrides or {}})
     [broker] = pair.services(("kafka",), ("K1",))
     pair._check_ports_free(broker)
     pair.runtime.ensure_installed()
@@ -72,7 +77,6 @@ def test_a_restarted_broker_still_logs_the_admin_in_after_a_scram_user_was_remov
         admin.alter_user_scram_credentials([upsert])[REMOVED_USER].result(timeout=30)
         deletion = UserScramCredentialDeletion(REMOVED_USER, ScramMechanism.SCRAM_SHA_512)
         admin.alter_user_scram_credentials([deletion])[REMOVED_USER].result(timeout=30)
-        # Give the broker the time its configuration allows for a metadata snapshot (none comes by default).
         deadline = time.monotonic() + 3 * configs.METADATA_SNAPSHOT_INTERVAL_MS / 1000
         while newest_snapshot_offset(broker) <= 0 and time.monotonic() < deadline:
             time.sleep(1)
@@ -82,3 +86,18 @@ def test_a_restarted_broker_still_logs_the_admin_in_after_a_scram_user_was_remov
         assert broker.healthy()
     finally:
         pair.down(wipe=True)
+
+
+def test_a_restarted_broker_still_logs_the_admin_in_after_a_scram_user_was_removed(tmp_path: Path) -> None:
+    restart_after_a_removal(tmp_path)
+
+
+def test_without_snapshots_the_restart_loses_the_users_and_up_names_the_cause_at_once(tmp_path: Path) -> None:
+    """Kafka's default snapshot interval (one hour) reproduces the failure; the wait names it after
+    REFUSED_GRACE_S instead of running into the 120 s start timeout."""
+    started = time.monotonic()
+    with pytest.raises(LocalPairError) as failure:
+        restart_after_a_removal(tmp_path, {"metadata.log.max.snapshot.interval.ms": "3600000"})
+    assert "refused the SCRAM login of the local admin user" in str(failure.value)
+    assert "kaa local down --wipe" in str(failure.value)
+    assert time.monotonic() - started < local_pair.START_TIMEOUT_S
