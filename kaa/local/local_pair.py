@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kaa.errors import LocalPairError
-from kaa.local import configs, probes
+from kaa.local import configs, probes, scram_repair
 from kaa.local.endpoints import LOCAL_STACK, ClusterEndpoints, load_endpoints
 from kaa.local.java import find_java
 from kaa.local.local_users import ADMIN
@@ -159,7 +159,7 @@ class LocalPair:
                     started.append(service)
                     progress.begin(service.key, f"pid {pid}")
                     pending.append((service, pid))
-                self._wait_healthy(pending, progress, fresh={s.key for s in started})
+                self._wait_healthy(pending, progress, fresh={s.key for s in started}, javas=javas)
         except BaseException:
             self._stop(started)
             raise
@@ -180,8 +180,7 @@ class LocalPair:
         for service in services:
             service.directory.mkdir(parents=True, exist_ok=True)
             if service.name == "kafka":
-                props = {**configs.broker_properties(service.cluster, service.data_dir),
-                         **self.broker_overrides.get(service.cluster.alias, {})}
+                props = self._broker_properties(service)
                 service.config_file.write_text(configs.render_properties(props, f"{service.key} (KRaft, combined)"))
                 if not (service.data_dir / "meta.properties").is_file():
                     formatting.append(self._start_format(service, kafka_java))
@@ -195,6 +194,10 @@ class LocalPair:
             if proc.wait() != 0:
                 lines = "\n".join(tail(log, LOG_TAIL_LINES))
                 raise LocalPairError(f"{service.key}: formatting {service.data_dir} failed; {log}:\n{lines}")
+
+    def _broker_properties(self, service: Service) -> dict[str, str]:
+        return {**configs.broker_properties(service.cluster, service.data_dir),
+                **self.broker_overrides.get(service.cluster.alias, {})}
 
     def _start_format(self, service: Service, java: str) -> tuple[Service, subprocess.Popen[bytes], Path]:
         id_file = service.directory / "cluster.id"
@@ -219,9 +222,13 @@ class LocalPair:
         write_pid(service.pid_file, proc.pid)
         return proc.pid
 
-    def _wait_healthy(self, pending: list[tuple[Service, int]], progress: Progress, fresh: set[str]) -> None:
+    def _wait_healthy(self, pending: list[tuple[Service, int]], progress: Progress, fresh: set[str],
+                      javas: Mapping[str, str] | None = None) -> None:
+        """Wait until every pending service answers. A broker that keeps refusing the admin's SCRAM login has
+        lost its SCRAM users: with `javas` (how to restart it) its local users are restored once."""
         deadline = time.monotonic() + self.start_timeout
         refused_since: dict[str, float] = {}
+        repaired: set[str] = set()
         waiting = list(pending)
         while waiting:
             for service, pid in list(waiting):
@@ -232,8 +239,18 @@ class LocalPair:
                 if state == probes.REFUSED:
                     since = refused_since.setdefault(service.key, time.monotonic())
                     if time.monotonic() - since >= REFUSED_GRACE_S:
-                        progress.finish(service.key, "FAILED")
-                        raise self.scram_refused(service)
+                        if javas is None or service.key in repaired:
+                            progress.finish(service.key, "FAILED")
+                            raise self.scram_refused(service)
+                        progress.finish(service.key, "REFUSED")
+                        new_pid = self._restore_scram_users(service, javas["kafka"])
+                        progress.begin(service.key, f"pid {new_pid}, SCRAM users {ADMIN.name} and "
+                                                    f"connect restored ({SCRAM_LOSS_DOC})")
+                        waiting[waiting.index((service, pid))] = (service, new_pid)
+                        repaired.add(service.key)
+                        refused_since.pop(service.key)
+                        deadline = time.monotonic() + self.start_timeout
+                        continue
                 else:
                     refused_since.pop(service.key, None)
                 if state == probes.READY:
@@ -246,15 +263,36 @@ class LocalPair:
                 progress.tick()
                 time.sleep(0.5)
 
+    def _restore_scram_users(self, service: Service, java: str) -> int:
+        """Restart the broker once with a loopback recovery listener, write the local users through it, wait
+        until a metadata snapshot holds them, and start the broker as usual again; returns its new pid."""
+        self._stop([service])
+        host = service.cluster.host
+        port = scram_repair.free_port(host)
+        props = self._broker_properties(service)
+        interval_s = int(props.get("metadata.log.max.snapshot.interval.ms", "3600000")) / 1000
+        service.config_file.write_text(configs.render_properties(
+            scram_repair.recovery_properties(props, host, port), f"{service.key} (KRaft, combined; recovery)"))
+        self._start(service, java)
+        try:
+            scram_repair.restore_users(f"{host}:{port}", service.data_dir, snapshot_wait_s=2 * interval_s + 30)
+        except LocalPairError as exc:
+            raise LocalPairError(f"{self.scram_refused(service)}\nRestoring the users failed: {exc}") from exc
+        finally:
+            self._stop([service])
+            self._prepare([service], java)  # the usual properties again, without the recovery listener
+        return self._start(service, java)
+
     def scram_refused(self, service: Service) -> LocalPairError:
         """The broker runs but has lost the SCRAM users from its metadata image: waiting or restarting the
-        broker cannot bring them back, only a fresh metadata log can."""
+        broker cannot bring them back."""
         return LocalPairError(
             f"{service.key} (port {service.port}) is running but has refused the SCRAM login of the local admin "
             f"user ({ADMIN.name}) for {REFUSED_GRACE_S:.0f} s: its metadata image has lost the SCRAM users, which "
             "Kafka 4.1 does when a restart replays a metadata log that removed a SCRAM user and holds no snapshot "
-            f"yet ({SCRAM_LOSS_DOC}). Restarting does not help; `kaa local down --wipe` then `kaa local up` "
-            f"recreates the pair (its topics and data are lost). Broker log: {service.log_file}"
+            f"yet ({SCRAM_LOSS_DOC}). Restarting does not help and `kaa local up` restores the local users only "
+            "once; `kaa local down --wipe` then `kaa local up` recreates the pair (its topics and data are lost). "
+            f"Broker log: {service.log_file}"
         )
 
     def _failure(self, service: Service, reason: str) -> LocalPairError:

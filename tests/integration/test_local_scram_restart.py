@@ -25,13 +25,15 @@ from kaa.errors import LocalPairError
 from kaa.local import LocalPair, configs, local_pair
 from kaa.local.java import find_java
 from kaa.local.local_users import ADMIN
-from kaa.local.process import wait_gone
+from kaa.local.process import tracked_pid, wait_gone
 from kaa.local.progress import Progress
+from kaa.local.scram_repair import newest_snapshot_offset
 from kaa.local.services import Service
 
 # Hashes into bucket 1 of the delta's HashMap, before admin (9) and connect (14): its removal is met first.
 # (The MM2 user of an e2e stack that `pulumi destroy` removed on the broken pair.)
 REMOVED_USER = "e2e-wipe-mm2"
+KAFKA_DEFAULT_SNAPSHOTS = {"metadata.log.max.snapshot.interval.ms": "3600000"}
 
 
 def private_stack(folder: Path) -> Path:
@@ -52,14 +54,15 @@ def start(pair: LocalPair, broker: Service, java: str) -> int:
     return pid
 
 
-def newest_snapshot_offset(broker: Service) -> int:
-    snapshots = (broker.data_dir / "__cluster_metadata-0").glob("*.checkpoint")
-    return max((int(path.name.split("-")[0]) for path in snapshots), default=-1)
+def kill(pid: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    assert not wait_gone([pid], 10.0), "the broker survived SIGKILL"
 
 
-def restart_after_a_removal(folder: Path, overrides: dict[str, str] | None = None) -> None:
-    """Start a fresh private K1 broker, create and remove REMOVED_USER, allow the broker the time its
-    configuration gives it for a metadata snapshot, SIGKILL it and start it again as `kaa local up` does."""
+def restart_after_a_removal(folder: Path, overrides: dict[str, str] | None = None, repair: bool = False) -> None:
+    """Start a fresh private K1 broker (with `overrides`), create and remove REMOVED_USER, allow the broker the
+    time the pair's configuration gives it for a metadata snapshot, SIGKILL it and start it again as
+    `kaa local up` does, with the pair's own properties; `repair` lets the wait restore lost SCRAM users."""
     pair = LocalPair(folder / "pair", stack_file=private_stack(folder), progress=None,
                      broker_overrides={"K1": overrides or {}})
     [broker] = pair.services(("kafka",), ("K1",))
@@ -78,12 +81,21 @@ def restart_after_a_removal(folder: Path, overrides: dict[str, str] | None = Non
         deletion = UserScramCredentialDeletion(REMOVED_USER, ScramMechanism.SCRAM_SHA_512)
         admin.alter_user_scram_credentials([deletion])[REMOVED_USER].result(timeout=30)
         deadline = time.monotonic() + 3 * configs.METADATA_SNAPSHOT_INTERVAL_MS / 1000
-        while newest_snapshot_offset(broker) <= 0 and time.monotonic() < deadline:
+        while newest_snapshot_offset(broker.data_dir) <= 0 and time.monotonic() < deadline:
             time.sleep(1)
-        os.kill(pid, signal.SIGKILL)
-        assert not wait_gone([pid], 10.0), "the broker survived SIGKILL"
-        start(pair, broker, java)  # raises LocalPairError naming the SCRAM loss if admin is refused
+        kill(pid)
+        if repair:
+            pair.broker_overrides = {}
+            pair._prepare([broker], java)  # the pair's own properties from here on
+        pid = pair._start(broker, java)
+        # raises LocalPairError naming the SCRAM loss if admin is refused and there is no repair
+        pair._wait_healthy([(broker, pid)], Progress(None), fresh={broker.key},
+                           javas={"kafka": java} if repair else None)
         assert broker.healthy()
+        if repair:  # the restored users are in a snapshot: a plain restart keeps them
+            kill(tracked_pid(broker.pid_file, broker.marker) or -1)
+            start(pair, broker, java)
+            assert broker.healthy()
     finally:
         pair.down(wipe=True)
 
@@ -97,7 +109,13 @@ def test_without_snapshots_the_restart_loses_the_users_and_up_names_the_cause_at
     REFUSED_GRACE_S instead of running into the 120 s start timeout."""
     started = time.monotonic()
     with pytest.raises(LocalPairError) as failure:
-        restart_after_a_removal(tmp_path, {"metadata.log.max.snapshot.interval.ms": "3600000"})
+        restart_after_a_removal(tmp_path, KAFKA_DEFAULT_SNAPSHOTS)
     assert "refused the SCRAM login of the local admin user" in str(failure.value)
     assert "kaa local down --wipe" in str(failure.value)
     assert time.monotonic() - started < local_pair.START_TIMEOUT_S
+
+
+def test_up_restores_the_local_users_of_a_broker_that_lost_them(tmp_path: Path) -> None:
+    """A broker broken before the snapshot setting (Kafka's default interval) is repaired by the wait of
+    `kaa local up`, and stays repaired across one more SIGKILL and restart."""
+    restart_after_a_removal(tmp_path, KAFKA_DEFAULT_SNAPSHOTS, repair=True)

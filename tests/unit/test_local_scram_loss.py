@@ -1,4 +1,5 @@
-"""A broker that answers but refuses the admin's SCRAM login is named at once, not waited on for minutes; and
+"""A broker that answers but refuses the admin's SCRAM login is named (or, from `up`, repaired: see
+tests/integration/test_local_scram_restart.py) after a short grace, not waited on for minutes; and
 every broker takes metadata snapshots soon enough that a restart never replays a user removal from offset 0
 (the Kafka 4.1 bug that empties the restarted broker's SCRAM users: docs/local-pair.md)."""
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kaa.errors import LocalPairError
-from kaa.local import LocalPair, configs, local_pair, probes
+from kaa.local import LocalPair, configs, local_pair, probes, scram_repair
 from kaa.local.endpoints import ClusterEndpoints
 from kaa.local.progress import Progress
 
@@ -90,3 +91,27 @@ def test_brokers_snapshot_their_metadata_within_seconds(tmp_path: Path) -> None:
     props = configs.broker_properties(cluster, tmp_path)
     assert int(props["metadata.log.max.snapshot.interval.ms"]) <= 10_000
     assert int(props["metadata.max.retention.bytes"]) >= 8 * 1024 * 1024  # a few snapshots of a busy pair
+
+
+def test_the_recovery_listener_is_added_to_the_broker_s_own_properties(tmp_path: Path) -> None:
+    cluster = ClusterEndpoints(alias="K1", host="127.0.0.1", kafka_port=39092,
+                               registry_url="http://127.0.0.1:38081", connect_url="http://127.0.0.1:38083")
+    props = configs.broker_properties(cluster, tmp_path)
+    recovery = scram_repair.recovery_properties(props, "127.0.0.1", 45555)
+    assert recovery["listeners"] == f"{props['listeners']},RECOVERY://127.0.0.1:45555"
+    assert recovery["advertised.listeners"] == f"{props['advertised.listeners']},RECOVERY://127.0.0.1:45555"
+    assert recovery["listener.security.protocol.map"].split(",")[-1] == "RECOVERY:PLAINTEXT"
+    assert {k: v for k, v in recovery.items() if "listener" not in k} == {
+        k: v for k, v in props.items() if "listener" not in k}
+    assert "User:ANONYMOUS" in props["super.users"].split(";")  # what the recovery listener relies on
+
+
+def test_the_newest_metadata_snapshot_is_read_from_the_checkpoint_names(tmp_path: Path) -> None:
+    assert scram_repair.newest_snapshot_offset(tmp_path) == -1
+    folder = tmp_path / "__cluster_metadata-0"
+    folder.mkdir()
+    for name in ("00000000000000000000-0000000000.checkpoint", "00000000000000000812-0000000003.checkpoint",
+                 "00000000000000000077-0000000001.checkpoint", "leader-epoch-checkpoint",
+                 "00000000000000000900.snapshot"):
+        (folder / name).write_text("")
+    assert scram_repair.newest_snapshot_offset(tmp_path) == 812
