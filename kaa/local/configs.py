@@ -22,6 +22,15 @@ CONNECT_INTERNAL_TOPICS = {
 # serves), so the broker reaches its own controller as ANONYMOUS. It binds to loopback only.
 SUPER_USERS = (ADMIN.principal, CONNECT.principal, "User:ANONYMOUS")
 
+# Kafka 4.1's ScramDelta.apply drops every credential of a mechanism when one metadata delta removes a user
+# before it has re-added the others (HashMap order of the user names). A restart replays the metadata log from
+# the latest snapshot; with none yet, from offset 0 in one delta whose base holds no SCRAM users, so one earlier
+# `RemoveUserScramCredentialRecord` (a test's or `pulumi destroy`'s user) can wipe admin and connect from the
+# restarted broker (docs/local-pair.md). A snapshot holding them is a safe base: take one within seconds of any
+# change instead of after an hour, and keep the metadata log and its snapshots small.
+METADATA_SNAPSHOT_INTERVAL_MS = 10_000
+METADATA_RETENTION_BYTES = 16 * 1024 * 1024
+
 HEAP = {"kafka": "512m", "connect": "512m", "registry": "384m"}
 # Six JVMs share two cores: small initial heaps, G1 tuned for short pauses, fail fast on OOM, and the C1 JIT
 # only (measured here: the pair starts about a third faster and uses ~10% less memory; test loads are tiny).
@@ -35,10 +44,6 @@ JVM_COMMON = (
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
 )
-
-
-METADATA_SNAPSHOT_INTERVAL_MS = 30_000
-
 
 def broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, str]:
     """A combined broker+controller: SASL_PLAINTEXT/SCRAM for clients, PLAINTEXT controller on port + 1."""
@@ -69,14 +74,9 @@ def broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, st
         "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
-        # Kafka 4.1.2 loses every SCRAM credential when it restarts from a metadata log that holds a removed SCRAM
-        # user and no snapshot taken after the users were added: replaying that log as one delta onto the empty
-        # image, ScramDelta.apply() can empty and drop the mechanism's user map on the removal, then add the
-        # others to the dropped map (hash order), so the broker refuses every login. A snapshot every 30 s keeps
-        # the replayed tail on an image that already holds the users (docs/local-pair-scram.md).
         "metadata.log.max.snapshot.interval.ms": str(METADATA_SNAPSHOT_INTERVAL_MS),
+        "metadata.max.retention.bytes": str(METADATA_RETENTION_BYTES),
     }
-
 
 def storage_format_args(config_file: Path, cluster_id: str, users: tuple[ScramUser, ...] = USERS) -> list[str]:
     """`kafka.tools.StorageTool format` as a single-node dynamic quorum, with the SCRAM users pre-created."""
@@ -84,7 +84,6 @@ def storage_format_args(config_file: Path, cluster_id: str, users: tuple[ScramUs
     for user in users:
         args += ["--add-scram", f"{MECHANISM}=[name={user.name},password={user.password}]"]
     return args
-
 
 def connect_properties(cluster: ClusterEndpoints) -> dict[str, str]:
     """A distributed worker on its own cluster as `connect`; connectors may override their clients' settings
@@ -114,7 +113,6 @@ def connect_properties(cluster: ClusterEndpoints) -> dict[str, str]:
         for key, value in CONNECT.java_client_settings().items():
             props[prefix + key] = value
     return props
-
 
 def registry_system_properties(cluster: ClusterEndpoints, db_file: Path, tmp_dir: Path) -> dict[str, str]:
     """Apicurio Registry 3 as a Confluent-compatible registry with a persistent H2 file database.
@@ -150,7 +148,6 @@ def registry_system_properties(cluster: ClusterEndpoints, db_file: Path, tmp_dir
         "java.io.tmpdir": str(tmp_dir),
     }
 
-
 def log4j2_properties() -> str:
     """INFO to stdout (which `up` sends to the service's log file), minus the chattiest loggers."""
     quiet = {
@@ -182,7 +179,6 @@ def log4j2_properties() -> str:
     for index, (name, level) in enumerate(quiet.items()):
         lines += [f"logger.q{index}.name = {name}", f"logger.q{index}.level = {level}"]
     return "\n".join(lines) + "\n"
-
 
 def render_properties(props: dict[str, str], header: str) -> str:
     """A .properties file; values with backslashes are escaped so Java reads them back unchanged."""

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kaa.errors import LocalPairError
-from kaa.local import configs
+from kaa.local import configs, probes, scram_repair
 from kaa.local.endpoints import LOCAL_STACK, ClusterEndpoints, load_endpoints
 from kaa.local.java import find_java
 from kaa.local.local_users import ADMIN
@@ -36,9 +37,11 @@ from kaa.local.process import (
 from kaa.local.progress import Progress
 from kaa.local.runtime import Runtime, default_state_dir, load_runtime
 from kaa.local.services import SERVICE_NAMES, Service, format_command, launch_command
-from kaa.polling import poll
 
 START_TIMEOUT_S = 120.0
+# A broker that answers but keeps refusing the admin's SCRAM login this long will not recover by waiting.
+REFUSED_GRACE_S = 10.0
+SCRAM_LOSS_DOC = "docs/local-pair.md#scram-logins-refused-after-a-restart"
 STOP_TIMEOUT_S = {"kafka": 45.0, "connect": 30.0, "registry": 20.0}
 LOG_TAIL_LINES = 30
 KAFKA_MIN_JAVA = 17
@@ -61,18 +64,6 @@ def new_cluster_id() -> str:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not cluster_id.startswith("-"):
             return cluster_id
-
-
-SCRAM_REFUSED = "invalid credentials with SASL mechanism"
-
-
-def failure_hint(service_name: str, log_tail: list[str], state_dir: Path) -> str | None:
-    """The cause and the one command that fixes it, for a failure the log tail shows the signature of."""
-    if service_name == "kafka" and any(SCRAM_REFUSED in line for line in log_tail):
-        return (f"The broker is up but refuses the local users' SCRAM logins: its metadata lost them on restart "
-                f"(a Kafka 4.1 replay fault; docs/local-pair-scram.md). Nothing short of recreating the pair "
-                f"restores them: `scripts/kaa local down --wipe` (state {state_dir}), then `make up`.")
-    return None
 
 
 class LocalPair:
@@ -168,7 +159,7 @@ class LocalPair:
                     started.append(service)
                     progress.begin(service.key, f"pid {pid}")
                     pending.append((service, pid))
-                self._wait_healthy(pending, progress, fresh={s.key for s in started})
+                self._wait_healthy(pending, progress, fresh={s.key for s in started}, javas=javas)
         except BaseException:
             self._stop(started)
             raise
@@ -189,8 +180,7 @@ class LocalPair:
         for service in services:
             service.directory.mkdir(parents=True, exist_ok=True)
             if service.name == "kafka":
-                props = {**configs.broker_properties(service.cluster, service.data_dir),
-                         **self.broker_overrides.get(service.cluster.alias, {})}
+                props = self._broker_properties(service)
                 service.config_file.write_text(configs.render_properties(props, f"{service.key} (KRaft, combined)"))
                 if not (service.data_dir / "meta.properties").is_file():
                     formatting.append(self._start_format(service, kafka_java))
@@ -204,6 +194,10 @@ class LocalPair:
             if proc.wait() != 0:
                 lines = "\n".join(tail(log, LOG_TAIL_LINES))
                 raise LocalPairError(f"{service.key}: formatting {service.data_dir} failed; {log}:\n{lines}")
+
+    def _broker_properties(self, service: Service) -> dict[str, str]:
+        return {**configs.broker_properties(service.cluster, service.data_dir),
+                **self.broker_overrides.get(service.cluster.alias, {})}
 
     def _start_format(self, service: Service, java: str) -> tuple[Service, subprocess.Popen[bytes], Path]:
         id_file = service.directory / "cluster.id"
@@ -228,34 +222,83 @@ class LocalPair:
         write_pid(service.pid_file, proc.pid)
         return proc.pid
 
-    def _wait_healthy(self, pending: list[tuple[Service, int]], progress: Progress, fresh: set[str]) -> None:
+    def _wait_healthy(self, pending: list[tuple[Service, int]], progress: Progress, fresh: set[str],
+                      javas: Mapping[str, str] | None = None) -> None:
+        """Wait until every pending service answers. A broker that keeps refusing the admin's SCRAM login has
+        lost its SCRAM users: with `javas` (how to restart it) its local users are restored once."""
+        deadline = time.monotonic() + self.start_timeout
+        refused_since: dict[str, float] = {}
+        repaired: set[str] = set()
         waiting = list(pending)
-
-        def check() -> list[tuple[Service, int]]:
+        while waiting:
             for service, pid in list(waiting):
                 if not is_running(pid):
                     progress.finish(service.key, "FAILED")
                     raise self._failure(service, "exited during start-up")
-                if service.healthy():
+                state = service.probe()
+                if state == probes.REFUSED:
+                    since = refused_since.setdefault(service.key, time.monotonic())
+                    if time.monotonic() - since >= REFUSED_GRACE_S:
+                        if javas is None or service.key in repaired:
+                            progress.finish(service.key, "FAILED")
+                            raise self.scram_refused(service)
+                        progress.finish(service.key, "REFUSED")
+                        new_pid = self._restore_scram_users(service, javas["kafka"])
+                        progress.begin(service.key, f"pid {new_pid}, SCRAM users {ADMIN.name} and "
+                                                    f"connect restored ({SCRAM_LOSS_DOC})")
+                        waiting[waiting.index((service, pid))] = (service, new_pid)
+                        repaired.add(service.key)
+                        refused_since.pop(service.key)
+                        deadline = time.monotonic() + self.start_timeout
+                        continue
+                else:
+                    refused_since.pop(service.key, None)
+                if state == probes.READY:
                     progress.finish(service.key, "ready" if service.key in fresh else "running")
                     waiting.remove((service, pid))
+                elif time.monotonic() > deadline:
+                    progress.finish(service.key, "FAILED")
+                    raise self._failure(service, f"not healthy after {self.start_timeout:.0f} s")
             if waiting:
                 progress.tick()
-            return waiting
+                time.sleep(0.5)
 
-        late = poll(check, lambda left: not left, self.start_timeout, 0.5)
-        if late:
-            service = late[0][0]
-            progress.finish(service.key, "FAILED")
-            raise self._failure(service, f"not healthy after {self.start_timeout:.0f} s")
+    def _restore_scram_users(self, service: Service, java: str) -> int:
+        """Restart the broker once with a loopback recovery listener, write the local users through it, wait
+        until a metadata snapshot holds them, and start the broker as usual again; returns its new pid."""
+        self._stop([service])
+        host = service.cluster.host
+        port = scram_repair.free_port(host)
+        props = self._broker_properties(service)
+        interval_s = int(props.get("metadata.log.max.snapshot.interval.ms", "3600000")) / 1000
+        service.config_file.write_text(configs.render_properties(
+            scram_repair.recovery_properties(props, host, port), f"{service.key} (KRaft, combined; recovery)"))
+        self._start(service, java)
+        try:
+            scram_repair.restore_users(f"{host}:{port}", service.data_dir, snapshot_wait_s=2 * interval_s + 30)
+        except LocalPairError as exc:
+            raise LocalPairError(f"{self.scram_refused(service)}\nRestoring the users failed: {exc}") from exc
+        finally:
+            self._stop([service])
+            self._prepare([service], java)  # the usual properties again, without the recovery listener
+        return self._start(service, java)
+
+    def scram_refused(self, service: Service) -> LocalPairError:
+        """The broker runs but has lost the SCRAM users from its metadata image: waiting or restarting the
+        broker cannot bring them back."""
+        return LocalPairError(
+            f"{service.key} (port {service.port}) is running but has refused the SCRAM login of the local admin "
+            f"user ({ADMIN.name}) for {REFUSED_GRACE_S:.0f} s: its metadata image has lost the SCRAM users, which "
+            "Kafka 4.1 does when a restart replays a metadata log that removed a SCRAM user and holds no snapshot "
+            f"yet ({SCRAM_LOSS_DOC}). Restarting does not help and `kaa local up` restores the local users only "
+            "once; `kaa local down --wipe` then `kaa local up` recreates the pair (its topics and data are lost). "
+            f"Broker log: {service.log_file}"
+        )
 
     def _failure(self, service: Service, reason: str) -> LocalPairError:
-        last = tail(service.log_file, LOG_TAIL_LINES)
-        lines = "\n".join(last)
-        hint = failure_hint(service.name, last, self.state_dir)
+        lines = "\n".join(tail(service.log_file, LOG_TAIL_LINES))
         return LocalPairError(
             f"{service.key} (port {service.port}) {reason}. Last {LOG_TAIL_LINES} lines of {service.log_file}:\n{lines}"
-            + (f"\n{hint}" if hint else "")
         )
 
     # ---- down ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import requests
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from kaa.local.local_users import ScramUser
@@ -17,16 +17,36 @@ _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
 
-def kafka_ready(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0) -> bool:
-    """Broker metadata is served to an authenticated client (SCRAM credentials are loaded, listener is up)."""
+READY = "ready"
+DOWN = "down"
+REFUSED = "refused"  # the broker answers but refuses the user's SCRAM login
+
+
+def kafka_login(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0) -> str:
+    """READY when broker metadata is served to the authenticated user, REFUSED when the broker answers but
+    fails the user's SASL authentication, DOWN otherwise (not listening, still starting)."""
+    refused: list[str] = []
+
+    def on_error(error: KafkaError) -> None:
+        if error.code() == KafkaError._AUTHENTICATION:
+            refused.append(error.str())
+
     config: dict[str, Any] = dict(user.librdkafka_settings(bootstrap_servers))
     config["logger"] = _QUIET
+    config["error_cb"] = on_error
     config["socket.connection.setup.timeout.ms"] = int(timeout * 1000)
+    admin = AdminClient(config)
     try:
-        metadata = AdminClient(config).list_topics(timeout=timeout)
+        metadata = admin.list_topics(timeout=timeout)
     except KafkaException:
-        return False
-    return bool(metadata.brokers)
+        admin.poll(0)  # serves the error callbacks of the failed attempts
+        return REFUSED if refused else DOWN
+    return READY if metadata.brokers else DOWN
+
+
+def kafka_ready(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0) -> bool:
+    """Broker metadata is served to an authenticated client (SCRAM credentials are loaded, listener is up)."""
+    return kafka_login(bootstrap_servers, user, timeout) == READY
 
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:

@@ -69,12 +69,16 @@ class Service:
     def data_dir(self) -> Path:
         return self.directory / "data"
 
-    def healthy(self) -> bool:
+    def probe(self) -> str:
+        """probes.READY, probes.DOWN, or (kafka only) probes.REFUSED: up, but the admin's SCRAM login fails."""
         if self.name == "kafka":
-            return probes.kafka_ready(self.cluster.bootstrap_servers, ADMIN)
-        if self.name == "connect":
-            return probes.connect_ready(self.cluster.connect_url)
-        return probes.registry_ready(self.cluster.registry_url)
+            return probes.kafka_login(self.cluster.bootstrap_servers, ADMIN)
+        ok = (probes.connect_ready(self.cluster.connect_url) if self.name == "connect"
+              else probes.registry_ready(self.cluster.registry_url))
+        return probes.READY if ok else probes.DOWN
+
+    def healthy(self) -> bool:
+        return self.probe() == probes.READY
 
 
 def _jvm(java: str, service: Service, log4j2_file: Path, full_jit: bool, heap: str | None) -> list[str]:
