@@ -932,3 +932,11 @@ def test_every_check_follows_the_topologys_separator(prod):
                for r in resources]
     assert "may not CREATE/WRITE/DESCRIBE topic 'K1_orders' on K2" in "\n".join(
         m for _, m in messages(checks.mirroring, literal, context))
+
+
+def test_a_deny_of_all_operations_takes_mm2s_write_back(prod_res, prod_ctx):
+    denied = edit(add_acl(prod_res, "K2", "User:mm2", "All", "K1.", pattern="Prefixed"),
+                  "pair-K2-acl-extra-user-mm2-All-k1.", lambda p: p.update(aclPermissionType="Deny"))
+    assert sorted({m.split(": the flow")[0] for m in run(checks.mirroring, denied, prod_ctx).messages}) == [
+        f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic 'K1.{t}' on K2"
+        for t in ("customers", "orders", "payments", "shipments")]
