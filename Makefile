@@ -40,7 +40,7 @@ test: setup lint  ## every tier: lint, unit, tools, integration (real pair), e2e
 # `make mutation MUTANTS='kaa.mirror.mm2_settings*'`; `.venv/bin/mutmut show <name>` prints one mutant.
 mutation: setup
 	.venv/bin/mutmut run --max-children $${MUTATION_JOBS:-2} $(MUTANTS)
-	.venv/bin/mutmut results
+	.venv/bin/python scripts/mutation-score
 
 bench: setup
 	.venv/bin/python -m benchmarks

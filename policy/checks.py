@@ -311,9 +311,6 @@ def _mm2_grants(view: StackView, context: PolicyContext, pair: tuple[str, str], 
         return
     for source, target in (pair, pair[::-1]):
         on_source, on_target = view.acls_on(source), view.acls_on(target)
-        if not all(known(a.principal, a.permission, a.operation, a.pattern, a.resource_name)
-                   for a in on_source + on_target):
-            continue
         for name in sorted(mirrored_topics(view, context, source, target)):
             remote = naming.remote_topic(source, name, sep)
             for alias, acls, topic, operations in ((source, on_source, name, MM2_SOURCE_OPERATIONS),

@@ -919,3 +919,75 @@ def test_durability_messages_in_full_and_the_spellings_kafka_accepts(prod_res, p
         (f"connector mm2-k2-k1-source has offset-syncs.topic.replication.factor=2: {factor}",
          "pair-mirror-mm2-k2-k1-source"),
     ]
+
+
+def messages(check: Callable[[CheckArgs, Any], None], resources: list[Res], context: PolicyContext) -> list[tuple]:
+    return [(u.rsplit("::", 1)[-1] if u else None, m) for m, u in run(check, resources, context).violations]
+
+
+def test_prefixes_mirroring_and_security_messages_in_full(prod_res, prod_ctx):
+    named_like = add_topic(add_topic(add_topic(prod_res, "K1", "_schemas"), "K2", "K1.orders"), "K1", "K1.audit")
+    assert messages(checks.prefixes, named_like, prod_ctx) == [
+        ("pair-K1-topic-_schemas", "topic '_schemas' on K1 is an MM2/Connect/registry internal topic name: MM2, "
+         "Connect or the registry own such names and MM2 skips or mixes them; rename the local topic"),
+        ("pair-K2-topic-K1.orders", "topic 'K1.orders' on K2 is MM2's remote copy of K1's 'orders' and is declared "
+         "as a Pulumi resource: MM2 creates remote topics and syncs their partitions and configs; remove the "
+         "resource (the toolkit only expects remote topics)"),
+        ("pair-K1-topic-K1.audit", "topic 'K1.audit' on K1 starts with the cluster alias 'K1' and the separator '.', "
+         "so MM2 treats it as a remote topic of K1 (never replicated, mixed with mirrored data); rename it without "
+         "the prefix"),
+    ]
+    flows = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{"replication.policy.separator": "_"})
+    flows = edit_config(flows, "pair-mirror-mm2-k2-k1-checkpoint", **{"topics": ".*", "topics.exclude": "__.*"})
+    internal = ("'_schemas', 'connect-configs', 'connect-offsets', 'connect-status', 'mm2-offset-syncs.K1.internal', "
+                "'K1.checkpoints.internal', 'mm2-configs.K1.internal', 'mm2-offset-syncs.K2.internal', "
+                "'K2.checkpoints.internal', 'mm2-configs.K2.internal'")
+    assert messages(checks.mirroring, without(flows, "pair-mirror-mm2-k2-k1-heartbeat"), prod_ctx) == [
+        (None, "MM2 flow K2->K1 has no heartbeat connector: active-active needs both flows complete (records, "
+         "consumer offsets and heartbeats from K2 to K1)"),
+        (None, "the MM2 connectors use different separators ['.', '_']: remote topic names, and which topics MM2 "
+         "treats as remote, must be the same in both directions"),
+        ("pair-mirror-mm2-k2-k1-checkpoint", f"connector mm2-k2-k1-checkpoint would mirror internal topics "
+         f"[{internal}]: registry, Connect and MM2 topics must stay on their cluster; narrow `topics` and add them "
+         "to topics.exclude"),
+    ]
+    one_url = [replace(r, props={**r.props, "url": "https://connect.example.com/"}) if r.type == CONNECTOR else r
+               for r in prod_res]
+    assert messages(checks.mirroring, one_url, replace(prod_ctx, connect_urls={})) == [
+        (None, "connectors of both flows (K1 and K2 as targets) run on the same Connect https://connect.example.com: "
+         "each flow runs on the Connect cluster of its target")]
+    clear = edit_config(prod_res, "pair-mirror-mm2-k1-k2-source", **{
+        "source.cluster.security.protocol": None, "producer.override.security.protocol": "PLAINTEXT"})
+    assert messages(checks.security, clear, prod_ctx) == [
+        ("pair-mirror-mm2-k1-k2-source", "connector mm2-k1-k2-source connects in clear text "
+         "(source.cluster.security.protocol=PLAINTEXT, producer.override.security.protocol=PLAINTEXT): MM2's "
+         "credentials and records cross the network unencrypted; use SASL_SSL")]
+
+
+def test_every_check_follows_the_topologys_separator(prod):
+    underscored = replace(prod, mirror=replace(prod.mirror, separator="_"))
+    resources = pair_resources(underscored)
+    context = context_for(StackInfo(stack="prod", project="kafka-active-active"))
+    # parity is left out: MM2's offset-syncs topic keeps '.' (naming.offset_syncs_topic) while parity swaps aliases
+    # only between separators, so it reports the derived MM2 grants on it (see docs/mutation.md, findings)
+    for check in [c for c in ALL_CHECKS if c is not checks.parity]:
+        assert run(check, resources, context).violations == [], check.__name__
+    assert messages(checks.prefixes, add_topic(resources, "K2", "K1_orders"), context) == [
+        ("pair-K2-topic-K1_orders", "topic 'K1_orders' on K2 is MM2's remote copy of K1's 'orders' and is declared "
+         "as a Pulumi resource: MM2 creates remote topics and syncs their partitions and configs; remove the "
+         "resource (the toolkit only expects remote topics)")]
+    no_twin = without(resources, "pair-K2-acl-billing-topic-literal-k1_orders-read")
+    assert [n for n, _ in messages(checks.consumers, no_twin, context)] == [
+        "pair-K2-acl-billing-topic-literal-orders-read"]
+    literal = [replace(r, props={**r.props, "resourcePatternTypeFilter": "Literal"}) if r.type == ACL else r
+               for r in resources]
+    assert "may not CREATE/WRITE/DESCRIBE topic 'K1_orders' on K2" in "\n".join(
+        m for _, m in messages(checks.mirroring, literal, context))
+
+
+def test_a_deny_of_all_operations_takes_mm2s_write_back(prod_res, prod_ctx):
+    denied = edit(add_acl(prod_res, "K2", "User:mm2", "All", "K1.", pattern="Prefixed"),
+                  "pair-K2-acl-extra-user-mm2-All-k1.", lambda p: p.update(aclPermissionType="Deny"))
+    assert sorted({m.split(": the flow")[0] for m in run(checks.mirroring, denied, prod_ctx).messages}) == [
+        f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic 'K1.{t}' on K2"
+        for t in ("customers", "orders", "payments", "shipments")]

@@ -25,6 +25,7 @@ from kaa.topodiff.topology_diff import (
     Change,
     TopologyDiff,
     _compatibility_problem,
+    _duration,
     avro_read_problems,
     diff_topologies,
 )
@@ -375,3 +376,47 @@ def test_a_transitive_level_in_a_diff_reports_the_oldest_version_it_breaks(local
     (added,) = by(diff, "schema", ADD)
     assert added.name == "orders-value v3"
     assert "incompatible with version 1 under BACKWARD_TRANSITIVE" in (added.risk or "")
+
+
+@pytest.mark.parametrize(("change", "text", "marks"), [
+    (Change("topic", "orders", ADD, None, "6 partitions", "K1"), "topic `orders` added (6 partitions)",
+     (("topic", "K1", "orders", ADD),)),
+    (Change("topic", "orders", ADD, None, None, "K1"), "topic `orders` added", (("topic", "K1", "orders", ADD),)),
+    (Change("topic", "orders", REMOVE, "6 partitions", None, "K1"), "topic `orders` removed (was 6 partitions)",
+     (("topic", "K1", "orders", REMOVE),)),
+    (Change("topic", "orders", REMOVE, None, None, "K1"), "topic `orders` removed",
+     (("topic", "K1", "orders", REMOVE),)),
+    (Change("schema", "orders-value v2", ADD, None, "v2.avsc"), "schema `orders-value` version 2 added (`v2.avsc`)",
+     ()),
+    (Change("schema", "orders-value v2", REMOVE, "v2.avsc", None),
+     "schema `orders-value` version 2 removed (was `v2.avsc`)", ()),
+    (Change("schema", "orders-value v1", CHANGE, "v1.avsc", "v1.avsc"),
+     "schema `orders-value` version 1 rewritten in place (`v1.avsc`)", ()),
+    (Change("schema", "orders-value v1", CHANGE, "v1.avsc", "other.avsc"),
+     "schema `orders-value` version 1 replaced: `v1.avsc` → `other.avsc`", ()),
+    (Change("connector", "mm2-k1-k2-source", ADD, None, "K1→K2 source, on K2's Connect"),
+     "connector `mm2-k1-k2-source` added (K1→K2 source, on K2's Connect)",
+     (("connector", "", "mm2-k1-k2-source", CHANGE),)),
+    (Change("connector", "mm2-k1-k2-source", REMOVE, "K1→K2 source, on K2's Connect", None),
+     "connector `mm2-k1-k2-source` removed (K1→K2 source, on K2's Connect)",
+     (("connector", "", "mm2-k1-k2-source", CHANGE),)),
+    (Change("connector", "mm2-k1-k2-source/tasks.max", ADD, None, "4"),
+     "`tasks.max` of connector `mm2-k1-k2-source` set to `4`", (("connector", "", "mm2-k1-k2-source", CHANGE),)),
+    (Change("connector", "mm2-k1-k2-source/tasks.max", REMOVE, "4", None),
+     "`tasks.max` of connector `mm2-k1-k2-source` unset (was `4`)", (("connector", "", "mm2-k1-k2-source", CHANGE),)),
+    (Change("connector", "mm2-k1-k2-source/tasks.max", CHANGE, "1", "4"),
+     "`tasks.max` of connector `mm2-k1-k2-source`: `1` → `4`", (("connector", "", "mm2-k1-k2-source", CHANGE),)),
+    (Change("topic-config", "orders/retention.ms", ADD, None, "1000", "K1"),
+     "config `retention.ms` of topic `orders` set to `1000`", (("topic", "K1", "orders", CHANGE),)),
+    (Change("mirror-flow", "orders", REMOVE, "x", None), "topic `orders` no longer mirrored (was x)",
+     (("mirror", "", "orders", CHANGE),)),
+])
+def test_every_kind_of_change_reads_and_marks_itself(change: Change, text: str, marks: tuple[Any, ...]) -> None:
+    assert change.describe(lambda s: f"`{s}`") == text
+    assert change.marks() == marks
+
+
+@pytest.mark.parametrize(("ms", "shown"), [(-1, "forever"), (0, "0ms"), (999, "999ms"), (1000, "1s"),
+                                           (90_000, "90s"), (60_000, "1min"), (3_600_000, "1h"), (86_400_000, "1d")])
+def test_durations_read_in_the_largest_whole_unit(ms: int, shown: str) -> None:
+    assert _duration(ms) == shown
