@@ -69,7 +69,7 @@ def _wipe_own(pair: LocalPair, stack: PulumiStack) -> None:
             connect.delete(connector.name)
         registry = RegistryClient(settings["schema_registry"])
         for subject in cluster.subjects:
-            registry.delete_subject(subject.subject)
+            registry.delete_subject(subject.subject, permanent=True)
         KafkaAdmin(settings["kafka"], alias).delete_topics([t.name for t in cluster.topics])
 
 
