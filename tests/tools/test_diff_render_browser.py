@@ -18,6 +18,7 @@ import pytest
 from kaa.topodiff.diff_render import render_mermaid
 from kaa.topodiff.topology_diff import diff_topologies
 from kaa.topology.spec import load_topology
+from tests.tools.tool_setup import setup_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "tests" / "golden" / "diff"
@@ -65,14 +66,6 @@ mermaid.initialize({{startOnLoad: false, securityLevel: "strict"}});
 </script>
 </body></html>
 """
-
-
-def setup_tool(part: str) -> None:
-    done = subprocess.run([str(ROOT / "scripts" / "setup-tools.sh"), part], capture_output=True, text=True,
-                          timeout=900, check=False)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-        pytest.fail(f"scripts/setup-tools.sh {part} could not install {part} (exit {done.returncode}):\n{tail}")
 
 
 @pytest.fixture(scope="module")

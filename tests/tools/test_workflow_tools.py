@@ -15,17 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.tools.tool_setup import setup_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 CACHE = Path(os.environ.get("KAA_CACHE", Path.home() / ".cache" / "kafka-active-active"))
-
-
-def setup_tool(part: str) -> None:
-    done = subprocess.run([str(ROOT / "scripts" / "setup-tools.sh"), part], capture_output=True, text=True,
-                          timeout=900, check=False)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-        pytest.fail(f"scripts/setup-tools.sh {part} could not install {part} (exit {done.returncode}):\n{tail}")
 
 
 @pytest.fixture(scope="module")
