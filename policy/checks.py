@@ -91,8 +91,16 @@ def prefixes(args: CheckArgs, report: Report) -> None:
 
 # --- parity ---------------------------------------------------------------------------------------------------
 def canonical_name(name: str, own: str, other: str, sep: str) -> str:
-    """A resource name with the aliases abstracted: `K2.orders` on K1 and `K1.orders` on K2 are the same."""
+    """A resource name with the aliases abstracted: `K2.orders` on K1 and `K1.orders` on K2 are the same. The
+    dedicated MM2 worker's group and topics (`K2-mm2`, `mm2-configs.K2.internal`) are named by MirrorMaker with
+    '-' and '.' whatever the separator, so they are recognised whole."""
     swap = {own: "<local>", other: "<remote>"}
+    for alias, tag in swap.items():
+        worker_topics = naming.mm2_worker_topics(alias)
+        if name in worker_topics:
+            return naming.mm2_worker_topics(tag)[worker_topics.index(name)]
+        if name == naming.mm2_worker_group(alias):
+            return naming.mm2_worker_group(tag)
     return sep.join(swap.get(part, part) for part in name.split(sep))
 
 
@@ -154,8 +162,8 @@ def _acl_parity(view: StackView, a: str, b: str, report: Report) -> None:
             acl = mine[key]
             if acl.key() in literal[there]:
                 continue  # the same binding word for word (on a name with an alias: topic-prefixes' business)
-            twin = sep.join({"<local>": there, "<remote>": here}.get(part, part)
-                            for part in canonical_name(acl.resource_name, here, there, sep).split(sep))
+            twin = canonical_name(acl.resource_name, here, there, sep).replace(
+                "<local>", there).replace("<remote>", here)
             report(f"ACL '{acl.describe()}' on {here} has no counterpart on {there} (expected it on "
                    f"{twin!r}): both clusters must grant the same access so clients and MM2 keep working after a "
                    "failover", acl.urn)
@@ -221,7 +229,8 @@ def internal_topics(aliases: Iterable[str], sep: str) -> list[str]:
     """Topics of MM2, Connect, Kafka and the registry that must never be mirrored."""
     out = ["_schemas", "connect-configs", "connect-offsets", "connect-status", "__consumer_offsets"]
     for alias in aliases:
-        out += [naming.offset_syncs_topic(alias), naming.checkpoints_topic(alias, sep), f"mm2-configs.{alias}.internal"]
+        out += [naming.offset_syncs_topic(alias, sep), naming.checkpoints_topic(alias, sep),
+                naming.mm2_worker_topics(alias)[0]]
     return out
 
 

@@ -104,7 +104,9 @@ def flow_settings(topology: Topology) -> dict[str, dict[str, str]]:
     m = topology.mirror
     topics = _topic_list([t.name for t in topology.mirrored_topics])
     groups = mirror_groups(topology)
-    exclude = ", ".join(TOPICS_EXCLUDE + m.extra_topics_exclude)
+    # MM2 joins its own internal topics' names with the separator (naming.checkpoints_topic): exclude those too
+    own_internal = () if m.separator in (".", "-") else (f".*{re.escape(m.separator)}internal",)
+    exclude = ", ".join(TOPICS_EXCLUDE + own_internal + m.extra_topics_exclude)
     irf = str(m.internal_replication_factor)
     shared = {
         "replication.policy.class": REPLICATION_POLICY,

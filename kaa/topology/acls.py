@@ -78,7 +78,7 @@ def mm2_acls(topology: Topology, alias: str) -> list[Acl]:
     # heartbeats: replicated by alias->other, written here by the heartbeat connector of other->alias.
     out += _grant(principal, "TOPIC", "heartbeats", ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS"))
     # Offset syncs of alias->other live on the source (offset-syncs.topic.location=source).
-    out += _grant(principal, "TOPIC", naming.offset_syncs_topic(other),
+    out += _grant(principal, "TOPIC", naming.offset_syncs_topic(other, sep),
                   ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS"))
     # Target side of other->alias: remote topics, their configs and partitions, checkpoints, remote heartbeats.
     out += _grant(principal, "TOPIC", f"{other}{sep}",

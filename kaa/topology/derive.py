@@ -40,7 +40,7 @@ def remote_topics_on(topology: Topology, alias: str) -> tuple[RemoteTopic, ...]:
 def mm2_internal_topics_on(topology: Topology, alias: str) -> tuple[str, ...]:
     other = topology.other(alias).alias
     sep = topology.mirror.separator
-    return ("heartbeats", naming.checkpoints_topic(other, sep), naming.offset_syncs_topic(other))
+    return ("heartbeats", naming.checkpoints_topic(other, sep), naming.offset_syncs_topic(other, sep))
 
 
 def derive(topology: Topology) -> dict[str, ClusterState]:

@@ -83,12 +83,15 @@ def connector_name(source: str, target: str, kind: str, prefix: str = "mm2") -> 
     return f"{prefix}-{source.lower()}-{target.lower()}-{kind}"
 
 
+# MM2's DefaultReplicationPolicy joins its internal topics' names with the replication separator
+# (replication.policy.internal.topic.separator.enabled, default true, which the toolkit leaves alone): with
+# separator '_' they are K1_checkpoints_internal and mm2-offset-syncs_K2_internal (read from Kafka 4.1.2's class).
 def checkpoints_topic(source: str, separator: str = ".") -> str:
-    return f"{source}{separator}checkpoints.internal"
+    return f"{source}{separator}checkpoints{separator}internal"
 
 
-def offset_syncs_topic(target: str) -> str:
-    return f"mm2-offset-syncs.{target}.internal"
+def offset_syncs_topic(target: str, separator: str = ".") -> str:
+    return f"mm2-offset-syncs{separator}{target}{separator}internal"
 
 
 def mm2_worker_group(source: str) -> str:

@@ -108,6 +108,10 @@ def test_remote_prefix_alias_uses_the_configured_separator() -> None:
 def test_mm2_internal_and_connector_names() -> None:
     assert naming.offset_syncs_topic("K2") == "mm2-offset-syncs.K2.internal"
     assert naming.checkpoints_topic("K1") == "K1.checkpoints.internal"
+    # Kafka 4.1.2's DefaultReplicationPolicy with replication.policy.separator=_ (and
+    # replication.policy.internal.topic.separator.enabled at its default, true) names them with the separator
+    assert naming.offset_syncs_topic("K2", "_") == "mm2-offset-syncs_K2_internal"
+    assert naming.checkpoints_topic("K1", "_") == "K1_checkpoints_internal"
     assert naming.connector_name("K1", "K2", "source") == "mm2-k1-k2-source"
     assert naming.principal_name("User:mm2") == "mm2"
 

@@ -964,14 +964,37 @@ def test_prefixes_mirroring_and_security_messages_in_full(prod_res, prod_ctx):
          "credentials and records cross the network unencrypted; use SASL_SSL")]
 
 
+def test_every_check_passes_the_derived_pair_with_another_separator(prod):
+    """Parity too: MM2 names its offset-syncs and checkpoints topics with the separator (mm2-offset-syncs_K1_internal),
+    so the derived grants on them are the same on both clusters modulo the aliases."""
+    underscored = replace(prod, mirror=replace(prod.mirror, separator="_"))
+    resources = pair_resources(underscored)
+    context = context_for(StackInfo(stack="prod", project="kafka-active-active"))
+    for check in ALL_CHECKS:
+        assert run(check, resources, context).violations == [], check.__name__
+    acl_names = {a.props["aclResourceName"] for a in resources if a.type == ACL}
+    assert {n for n in acl_names if "offset-syncs" in n} == {"mm2-offset-syncs_K1_internal",
+                                                             "mm2-offset-syncs_K2_internal"}
+
+
+def test_parity_recognises_the_dedicated_workers_group_and_topics(prod):
+    """Dedicated MirrorMaker's worker of K2->K1 has group K2-mm2 and topics mm2-*.K2.internal on K1, and K2's
+    holds the K1 ones: named with '-' and '.' whatever the separator, and still the same grants on both sides."""
+    dedicated = replace(prod, mirror=replace(prod.mirror, runtime="dedicated"))
+    resources = pair_resources(dedicated)
+    context = context_for(StackInfo(stack="prod", project="kafka-active-active"))
+    assert run(checks.parity, resources, context).violations == []
+    one_sided = without(resources, "pair-K2-acl-mm2-group-literal-k1-mm2-read")
+    assert messages(checks.parity, one_sided, context) == [
+        ("pair-K1-acl-mm2-group-literal-k2-mm2-read", "ACL 'ALLOW User:mm2 READ on group K2-mm2' on K1 has no "
+         "counterpart on K2 (expected it on 'K1-mm2'): both clusters must grant the same access so clients and MM2 "
+         "keep working after a failover")]
+
+
 def test_every_check_follows_the_topologys_separator(prod):
     underscored = replace(prod, mirror=replace(prod.mirror, separator="_"))
     resources = pair_resources(underscored)
     context = context_for(StackInfo(stack="prod", project="kafka-active-active"))
-    # parity is left out: MM2's offset-syncs topic keeps '.' (naming.offset_syncs_topic) while parity swaps aliases
-    # only between separators, so it reports the derived MM2 grants on it (see docs/mutation.md, findings)
-    for check in [c for c in ALL_CHECKS if c is not checks.parity]:
-        assert run(check, resources, context).violations == [], check.__name__
     assert messages(checks.prefixes, add_topic(resources, "K2", "K1_orders"), context) == [
         ("pair-K2-topic-K1_orders", "topic 'K1_orders' on K2 is MM2's remote copy of K1's 'orders' and is declared "
          "as a Pulumi resource: MM2 creates remote topics and syncs their partitions and configs; remove the "
