@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from fastavro.schema import UnknownType
+from jsonschema import Draft202012Validator, ValidationError
 from proto_schema_parser.parser import Parser as ProtoParser
 
 from kaa.errors import SpecError
@@ -34,21 +35,14 @@ from kaa.topology.model import (
 from kaa.topology.schema_files import SchemaFileError, load_schema, schema_type_for
 from kaa.topology.topic_configs import TOPIC_CONFIGS, check_config, normalise_value
 
-# The keys and enumerations come from the stack files' JSON Schema (stacks/topology.schema.json).
-TOP_KEYS = stack_schema.keys()
-CLUSTER_KEYS = stack_schema.keys("#cluster")
-SECURITY_KEYS = stack_schema.keys("#cluster", "security")
-TOPIC_KEYS = stack_schema.keys("#topic")
-SCHEMA_KEYS = stack_schema.keys("#schema")
-CONSUMER_KEYS = stack_schema.keys("#consumer")
-DEFAULT_KEYS = stack_schema.keys("defaults")
-REGISTRY_KEYS = stack_schema.keys("schema_registry")
+# The shape of a stack file (its keys, types, enumerations, patterns) is stacks/topology.schema.json, checked with
+# `jsonschema`; this module adds the rules the schema cannot state and the wording of every error.
 SCHEMA_DELETES = stack_schema.enum("schema_registry", "delete")
 SCHEMA_IDS = stack_schema.enum("schema_registry", "ids")
-MIRROR_KEYS = stack_schema.keys("#mirror")
 PROTOCOLS = stack_schema.enum("#cluster", "security", "protocol")
 SASL_MECHANISMS = stack_schema.enum("#cluster", "security", "sasl_mechanism")
 ENVIRONMENTS = stack_schema.enum("environment")
+SHAPE = Draft202012Validator(stack_schema.SCHEMA)
 
 Path_ = tuple[str, ...]
 
@@ -73,6 +67,18 @@ class _Merged:
     data: dict[str, Any]
     origins: dict[Path_, Path] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    files: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)  # each file's own document
+    places: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # where each problem is, to sort them
+
+    def report(self, file: Path, path: Path_, line: str) -> None:
+        """A problem at `path` of `file`: kept in the files' order (the stack file first), then the file's own."""
+        index = next((i for i, (f, _) in enumerate(self.files) if f == file), len(self.files))
+        document = self.files[index][1] if index < len(self.files) else {}
+        self.problems.append(line)
+        self.places.append((index, _position(document, path)))
+
+    def sorted_problems(self) -> list[str]:
+        return [line for _, line in sorted(zip(self.places, self.problems, strict=True), key=lambda pl: pl[0])]
 
     def file_of(self, path: Path_) -> Path:
         for end in range(len(path), -1, -1):
@@ -127,18 +133,140 @@ def _read_chain(file: Path, merged: _Merged, chain: tuple[Path, ...]) -> dict[st
             "write key: value lines such as topics: and clusters:"
         )
         return {}
+    merged.files.append((file, document))
     parent: dict[str, Any] = {}
     extends = document.get("extends")
-    if extends is not None:
-        if not isinstance(extends, str):
-            merged.problems.append(
-                f"{show_path(file)}: extends: must be a file name (got {extends!r}); write extends: base.yaml"
-            )
-        else:
-            parent = _read_chain((file.parent / extends).resolve(), merged, chain + (file,))
+    if isinstance(extends, str):  # anything else is a shape error (_shape_problems)
+        parent = _read_chain((file.parent / extends).resolve(), merged, chain + (file,))
     own = {k: v for k, v in document.items() if k != "extends"}
     _record(merged.origins, own, (), file)
     return _deep_merge(parent, own)
+
+
+# --- shape: the JSON Schema, file by file ------------------------------------------------------------------------
+# Each file of the `extends` chain is checked on its own against stacks/topology.schema.json as shipped, not the
+# merged document: the schema is the one editors check a file with, where every key is optional (a child file may
+# be partial), and a mistake is then named in the file that holds it, whichever file overrides what. A merge of
+# files that each have the right shape has the right shape too; what only the merged document can show (exactly two
+# clusters, at least one topic, each cluster's addresses, each topic's partitions and replication factor) is checked
+# on it with the cross-field rules below. A key left empty (`partitions:`) counts as absent, as in the merge.
+_DEFS = {id(node): name for name, node in stack_schema.SCHEMA["$defs"].items()}
+
+# What a value that does not match its schema is, and the fix: by the schema definition it is checked against,
+# else by its key.
+_WORDING: dict[str, tuple[str, str]] = {
+    "principal": ("is not a principal", 'write it as "User:<name>" (no wildcard)'),
+    "httpUrl": ("must be an http(s) URL", "write http://host:port"),
+    "schemaFiles": ("must be a schema file or a list of them (oldest first)", "use schemas/<name>.avsc|.json|.proto"),
+    "positiveInt": ("must be a whole number", "use a whole number >= 1"),
+    "bootstrap_servers": ("must be a list of host:port", 'use ["broker-1:9092"]'),
+    "group": ("is not a consumer group name", "use 1-249 of a-z A-Z 0-9 . _ -"),
+    "name_prefix": ("is not usable in connector names", "use letters, digits, _ or -"),
+    "extends": ("must be a file name", "write extends: base.yaml"),
+    "extra_topics_exclude": ("must be a list of regular expressions", 'use ["audit-.*"]'),
+    "producers": ("must be a list of principals", 'use ["User:orders-svc"]'),
+    "consumers": ("must be a list of {principal, group}", 'use [{principal: "User:billing", group: billing}]'),
+    "labels": ("must be a mapping of label names to values", "use {team: platform}"),
+    "topicConfig": ("must be a mapping of topic config names to values", 'use {retention.ms: "604800000"}'),
+    "topics": ("must map at least one topic name to its settings", "add topics: {orders: {partitions: 6}}"),
+    "clusters": ("must map two cluster aliases to their addresses", "declare K1 and K2"),
+}
+_BY_TYPE = {
+    "boolean": ("must be true or false", "write true or false"),
+    "string": ("must be a non-empty string", "quote the value"),
+    "array": ("must be a list", "write [a, b]"),
+}
+_MISSING_FIX = {"principal": 'add principal: "User:<name>"', "group": "add group: <consumer group name>"}
+_DUPLICATE = {"producers": ("duplicate principal", "list each principal once"),
+              "consumers": ("duplicate consumer", "list each principal/group pair once")}
+
+
+def _without_empty(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_empty(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_without_empty(v) for v in node]
+    return node
+
+
+def _shape_problems(merged: _Merged, separator: str) -> None:
+    for file, document in merged.files:
+        for error in SHAPE.iter_errors(_without_empty(document)):
+            for path, message, fix, value in _explain(error, separator):
+                got = "" if value is _UNSHOWN else f" (got {value!r})"
+                merged.report(file, path, f"{show_path(file)}: {key_path(path)}: {message}{got}; {fix}")
+
+
+def _position(document: Any, path: Path_) -> tuple[int, ...]:
+    """Where a key path is in a document, key by key (a key it lacks comes after the others)."""
+    out: list[int] = []
+    node = document
+    for part in path:
+        keys = [str(k) for k in node] if isinstance(node, dict) else [str(i) for i in range(len(node))] \
+            if isinstance(node, list) else []
+        index = keys.index(part) if part in keys else len(keys)
+        out.append(index)
+        node = (list(node.values()) if isinstance(node, dict) else node)[index] if index < len(keys) else None
+    return tuple(out)
+
+
+_UNSHOWN = object()
+
+
+def _explain(error: ValidationError, separator: str) -> list[tuple[Path_, str, str, Any]]:
+    """One error of the schema as (key path, what is wrong, fix, value shown); [] for what the rules below say
+    better (topic names, the cluster count, topic config values)."""
+    path: Path_ = tuple(str(p) for p in error.absolute_path)
+    kind, instance, schema = error.validator, error.instance, error.schema
+    definition = _DEFS.get(id(schema))
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = tuple(schema.get("properties", {}))
+        out = []
+        for key in (str(k) for k in instance if str(k) not in allowed):
+            if definition == "topicConfig":
+                message, _, fix = (check_config(key, "") or "").rpartition("; ")
+                out.append((path + (key,), message, fix, _UNSHOWN))
+            else:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                fix = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+                out.append((path + (key,), "unknown key", fix, _UNSHOWN))
+        return out
+    if kind == "required" and isinstance(instance, dict):
+        return [(path + (key,), "is missing", _MISSING_FIX.get(key, f"add {key}: <value>"), _UNSHOWN)
+                for key in schema["required"] if key not in instance]
+    if kind == "uniqueItems" and isinstance(instance, list):
+        first = next(i for i, item in enumerate(instance) if item in instance[:i])
+        message, fix = _DUPLICATE.get(path[-1], ("duplicate item", "list each item once"))
+        item = instance[first]
+        shown = f"{item.get('principal')}/{item.get('group')}" if isinstance(item, dict) else item
+        return [(path + (str(first),), message, fix, shown)]
+    if kind == "propertyNames" or error.schema_path and "propertyNames" in error.schema_path:
+        if path == ("clusters",) and separator not in str(instance):  # the separator rule names it otherwise
+            return [(path + (str(instance),), "alias has characters MM2 cannot use", "use letters, digits, _ or -",
+                     instance)]
+        return []  # topic names: naming.py's rules, shared with the policy pack, say which rule a name breaks
+    if kind == "maxProperties" or (len(path) >= 2 and path[-2] == "config" and definition != "topicConfig"):
+        return []  # the cluster count is checked on the merged stack; config values against the catalogue
+    if kind == "enum":
+        values = ", ".join(str(v) for v in error.validator_value if v is not None)
+        return [(path, "is not allowed", f"use one of {values}", instance)]
+    if kind == "minimum":
+        return [(path, f"must be at least {error.validator_value}", f"use a whole number >= {error.validator_value}",
+                 instance)]
+    key = path[-1] if path else ""
+    wording = _WORDING.get(definition or "") or _WORDING.get(key)
+    if wording is None and path[:1] == ("labels",):
+        wording = ("must be a string, number or boolean", "write a value, e.g. platform")
+    if wording is None and kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        if expected == "object":
+            return [(path, "must be a mapping", f"use keys from: {', '.join(schema.get('properties', {}))}",
+                     instance)]
+        wording = _BY_TYPE.get(expected)
+    if wording is None and kind == "minLength":
+        wording = _BY_TYPE["string"]
+    message, fix = wording or (error.message, "see stacks/topology.schema.json")
+    return [(path, message, fix, instance)]
 
 
 class _Checker:
@@ -150,52 +278,29 @@ class _Checker:
 
     def bad(self, path: Path_, message: str, fix: str, value: Any = None, show_value: bool = True) -> None:
         got = f" (got {value!r})" if show_value else ""
-        self.problems.append(f"{show_path(self.merged.file_of(path))}: {key_path(path)}: {message}{got}; {fix}")
+        file = self.merged.file_of(path)
+        self.merged.report(file, path, f"{show_path(file)}: {key_path(path)}: {message}{got}; {fix}")
 
-    def keys(self, node: Any, path: Path_, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if node is None:
-            return {}
-        if not isinstance(node, dict):
-            self.bad(path, "must be a mapping", f"use keys from: {', '.join(allowed)}", node)
-            return {}
-        for key in node:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                fix = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
-                self.bad(path + (str(key),), "unknown key", fix, show_value=False)
-        return node
+    # The shape was checked (_shape_problems): these read a value, and give None for one of the wrong shape.
+    @staticmethod
+    def mapping(node: Any) -> dict[str, Any]:
+        return node if isinstance(node, dict) else {}
 
-    def whole(self, node: Mapping[str, Any], key: str, path: Path_, default: int | None, minimum: int) -> int | None:
-        value = node.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad(path + (key,), "must be a whole number", f"use a whole number >= {minimum}", value)
-            return None
-        if value < minimum:
-            self.bad(path + (key,), f"must be at least {minimum}", f"use a whole number >= {minimum}", value)
-            return None
-        return value
-
-    def text(self, node: Mapping[str, Any], key: str, path: Path_, required: bool = True) -> str | None:
+    @staticmethod
+    def whole(node: Mapping[str, Any], key: str) -> int | None:
         value = node.get(key)
-        if value is None:
-            if required:
-                self.bad(path + (key,), "is missing", f"add {key}: <value>", show_value=False)
-            return None
-        if not isinstance(value, str) or not value:
-            self.bad(path + (key,), "must be a non-empty string", "quote the value", value)
-            return None
-        return value
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
-    def choice(self, node: Mapping[str, Any], key: str, path: Path_, allowed: tuple[str, ...]) -> str | None:
+    def text(self, node: Mapping[str, Any], key: str, path: Path_, required: bool = False) -> str | None:
         value = node.get(key)
-        if value is None:
-            return None
-        if value not in allowed:
-            self.bad(path + (key,), "is not allowed", f"use one of {', '.join(allowed)}", value)
-            return None
-        return str(value)
+        if value is None and required:  # required once the files are merged
+            self.bad(path + (key,), "is missing", f"add {key}: <value>", show_value=False)
+        return value if isinstance(value, str) and value else None
+
+    @staticmethod
+    def choice(node: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str | None:
+        value = node.get(key)
+        return str(value) if value in allowed else None
 
 
 def load_topology(stack_file: str | Path, name: str | None = None) -> Topology:
@@ -205,33 +310,33 @@ def load_topology(stack_file: str | Path, name: str | None = None) -> Topology:
     merged.data = _read_chain(file, merged, ())
     if merged.problems:
         raise SpecError(merged.problems)
+    mirror = merged.data.get("mirror")
+    separator = mirror.get("separator") if isinstance(mirror, dict) else None
+    _shape_problems(merged, separator if isinstance(separator, str) and separator else ".")
     topology = _build(_Checker(merged), file, name or file.stem)
     if merged.problems:
-        raise SpecError(merged.problems)
+        raise SpecError(merged.sorted_problems())
     assert topology is not None
     return topology
 
 
 def _build(c: _Checker, file: Path, name: str) -> Topology | None:
-    doc = c.keys(c.merged.data, (), TOP_KEYS)
+    doc = c.merged.data
     mirror = _mirror(c, doc.get("mirror"))
     clusters = _clusters(c, doc.get("clusters"), mirror.separator)
     aliases = tuple(cl.alias for cl in clusters)
     defaults = _defaults(c, doc.get("defaults"))
-    registry = c.keys(doc.get("schema_registry"), ("schema_registry",), REGISTRY_KEYS)
-    default_compat = c.choice(registry, "compatibility", ("schema_registry",), COMPATIBILITY_LEVELS)
-    schema_delete = c.choice(registry, "delete", ("schema_registry",), SCHEMA_DELETES) or "soft"
-    schema_ids = c.choice(registry, "ids", ("schema_registry",), SCHEMA_IDS) or "sequential"
-    environment = c.choice(doc, "environment", (), ENVIRONMENTS) or (name if name in ENVIRONMENTS else "dev")
-    labels = doc.get("labels") or {}
-    if not isinstance(labels, dict):
-        c.bad(("labels",), "must be a mapping of label names to values", "use {team: platform}", labels)
-        labels = {}
+    registry = c.mapping(doc.get("schema_registry"))
+    default_compat = c.choice(registry, "compatibility", COMPATIBILITY_LEVELS)
+    schema_delete = c.choice(registry, "delete", SCHEMA_DELETES) or "soft"
+    schema_ids = c.choice(registry, "ids", SCHEMA_IDS) or "sequential"
+    environment = c.choice(doc, "environment", ENVIRONMENTS) or (name if name in ENVIRONMENTS else "dev")
+    labels = c.mapping(doc.get("labels"))
     topics_node = doc.get("topics")
-    if not isinstance(topics_node, dict) or not topics_node:
+    if isinstance(topics_node, dict | None) and not topics_node:  # a file may leave topics out, the stack not
         c.bad(("topics",), "must map at least one topic name to its settings", "add topics: {orders: {partitions: 6}}",
               topics_node)
-        topics_node = {}
+    topics_node = c.mapping(topics_node)
     topics = [
         _topic(c, str(topic_name), body, defaults, default_compat, aliases, mirror.separator)
         for topic_name, body in sorted(topics_node.items(), key=lambda kv: str(kv[0]))
@@ -265,11 +370,11 @@ class _Defaults:
 
 
 def _defaults(c: _Checker, node: Any) -> _Defaults:
-    body = c.keys(node, ("defaults",), DEFAULT_KEYS)
+    body = c.mapping(node)
     return _Defaults(
         declared=frozenset(k for k in ("partitions", "replication_factor") if body.get(k) is not None),
-        partitions=c.whole(body, "partitions", ("defaults",), None, 1),
-        replication_factor=c.whole(body, "replication_factor", ("defaults",), None, 1),
+        partitions=c.whole(body, "partitions"),
+        replication_factor=c.whole(body, "replication_factor"),
         config=_config(c, body.get("config"), ("defaults", "config")),
     )
 
@@ -314,123 +419,84 @@ def _name_collisions(c: _Checker, topics: list[Topic], mm2_principal: str) -> No
 
 
 def _mirror(c: _Checker, node: Any) -> MirrorSettings:
-    body = c.keys(node, ("mirror",), MIRROR_KEYS)
+    """The mirror settings the stack sets (their shape was checked; a value of the wrong shape is left out)."""
+    body = c.mapping(node)
     base = MirrorSettings()
     values: dict[str, Any] = {}
     for f in fields(MirrorSettings):
-        if f.name not in body:
-            continue
+        value = body.get(f.name)
         default = getattr(base, f.name)
-        path = ("mirror", f.name)
-        if f.name in ("principal",):
-            principal = c.text(body, f.name, ("mirror",))
-            if principal and not naming.PRINCIPAL.match(principal):
-                c.bad(path, "is not a principal", 'write it as "User:<name>"', principal)
-            elif principal:
-                values[f.name] = principal
-        elif f.name == "separator":
-            sep = c.text(body, f.name, ("mirror",))
-            if sep:
-                values[f.name] = sep
-        elif f.name == "name_prefix":
-            prefix = c.text(body, f.name, ("mirror",))
-            if prefix and not naming.LEGAL_ALIAS.match(prefix):
-                c.bad(path, "is not usable in connector names", "use letters, digits, _ or -", prefix)
-            elif prefix:
-                values[f.name] = prefix
+        if f.name == "extra_topics_exclude":
+            if isinstance(value, list) and all(isinstance(i, str) for i in value):
+                values[f.name] = tuple(value)
         elif f.name in ("runtime", "profile"):
-            choice = c.choice(body, f.name, ("mirror",), MIRROR_RUNTIMES if f.name == "runtime" else MIRROR_PROFILES)
+            choice = c.choice(body, f.name, MIRROR_RUNTIMES if f.name == "runtime" else MIRROR_PROFILES)
             if choice:
                 values[f.name] = choice
-        elif f.name == "extra_topics_exclude":
-            items = body[f.name]
-            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                c.bad(path, "must be a list of regular expressions", 'use ["audit-.*"]', items)
-            else:
-                values[f.name] = tuple(items)
         elif isinstance(default, bool):
-            if not isinstance(body[f.name], bool):
-                c.bad(path, "must be true or false", "write true or false", body[f.name])
-            else:
-                values[f.name] = body[f.name]
-        else:
-            number = c.whole(body, f.name, ("mirror",), None, 1)
-            if number is not None:
-                values[f.name] = number
+            if isinstance(value, bool):
+                values[f.name] = value
+        elif isinstance(default, str):
+            text = c.text(body, f.name, ("mirror",))
+            if text and (f.name != "principal" or _principal(text)):
+                values[f.name] = text
+        elif c.whole(body, f.name) is not None:
+            values[f.name] = body[f.name]
     return MirrorSettings(**values)
 
 
 def _clusters(c: _Checker, node: Any, separator: str) -> list[Cluster]:
-    if not isinstance(node, dict) or len(node) != 2:
+    if node is None or isinstance(node, dict) and len(node) != 2:  # a file may hold one; the merged stack two
         count = len(node) if isinstance(node, dict) else 0
         got = ", ".join(map(str, node)) if isinstance(node, dict) else node
         c.bad(("clusters",), f"must name exactly two clusters, found {count}",
               "declare two aliases, e.g. K1 and K2, each with bootstrap_servers, schema_registry, connect", got)
-        if not isinstance(node, dict):
-            return []
     out = []
-    for alias, body in node.items():
+    for alias, body in c.mapping(node).items():
         alias = str(alias)
         path = ("clusters", alias)
         if separator in alias:
             c.bad(path, f"alias contains the replication separator {separator!r}",
                   "rename the alias without it (e.g. K1); MM2 would misparse remote topic names", alias)
-        elif not naming.LEGAL_ALIAS.match(alias):
-            c.bad(path, "alias has characters MM2 cannot use", "use letters, digits, _ or -", alias)
-        body = c.keys(body, path, CLUSTER_KEYS)
+        body = c.mapping(body)
         servers = body.get("bootstrap_servers")
-        if isinstance(servers, str):
-            servers = [s.strip() for s in servers.split(",")]
         if servers is None:
             c.bad(path + ("bootstrap_servers",), "is missing", 'add bootstrap_servers: ["broker-1:9092"]',
                   show_value=False)
-            servers = []
-        elif not isinstance(servers, list) or not servers or not all(
-            isinstance(s, str) and ":" in s for s in servers
-        ):
-            c.bad(path + ("bootstrap_servers",), "must be a list of host:port", 'use ["broker-1:9092"]', servers)
-            servers = []
-        registry = c.text(body, "schema_registry", path)
-        connect = c.text(body, "connect", path)
-        for key, url in (("schema_registry", registry), ("connect", connect)):
-            if url and not url.startswith(("http://", "https://")):
-                c.bad(path + (key,), "must be an http(s) URL", "write http://host:port", url)
-        sec = c.keys(body.get("security"), path + ("security",), SECURITY_KEYS)
-        protocol = c.choice(sec, "protocol", path + ("security",), PROTOCOLS) or "PLAINTEXT"
-        mechanism = c.choice(sec, "sasl_mechanism", path + ("security",), SASL_MECHANISMS)
-        if protocol.startswith("SASL_") and mechanism is None and "sasl_mechanism" not in sec:
+        servers = [s.strip() for s in servers.split(",")] if isinstance(servers, str) else servers
+        registry = c.text(body, "schema_registry", path, required=True)
+        connect = c.text(body, "connect", path, required=True)
+        sec = c.mapping(body.get("security"))
+        protocol = c.choice(sec, "protocol", PROTOCOLS) or "PLAINTEXT"
+        mechanism = c.choice(sec, "sasl_mechanism", SASL_MECHANISMS)
+        if protocol.startswith("SASL_") and "sasl_mechanism" not in sec:
             c.bad(path + ("security", "sasl_mechanism"), f"is required with {protocol}",
                   f"add sasl_mechanism: one of {', '.join(SASL_MECHANISMS)}", show_value=False)
-        truststore = c.text(sec, "ssl_truststore", path + ("security",), required=False)
+        truststore = c.text(sec, "ssl_truststore", path + ("security",))
         security = Security(protocol=protocol, sasl_mechanism=mechanism, ssl_truststore=truststore)
-        out.append(Cluster(alias, tuple(servers), registry or "", connect or "", security))
+        out.append(Cluster(alias, tuple(servers or ()), registry or "", connect or "", security))
     return out
 
 
 def _config(c: _Checker, node: Any, path: Path_) -> dict[str, str]:
-    if node is None:
-        return {}
-    if not isinstance(node, dict):
-        c.bad(path, "must be a mapping of topic config names to values", 'use {retention.ms: "604800000"}', node)
-        return {}
+    """Topic config values, checked against the topic-config catalogue: the schema's shapes come from the same
+    catalogue, but a value written as a string ("1.5" for a ratio, a long past 2^63) escapes what JSON Schema
+    can say of it, and YAML lists are Kafka's comma-separated lists. Unknown names are shape (the schema)."""
     out = {}
-    for key, raw in node.items():
+    for key, raw in c.mapping(node).items():
         where = path + (str(key),)
+        kind = TOPIC_CONFIGS.get(str(key))
+        if kind is None:
+            continue
         if raw is None or isinstance(raw, dict):
             c.bad(where, "must be a string, number or boolean", 'write a value, e.g. "604800000"', raw)
             continue
         value = normalise_value(raw)
-        kind = TOPIC_CONFIGS.get(str(key))
-        if kind is not None and not kind.check(value):
+        if not kind.check(value):
             enumerated = kind.description.startswith(("one of", "a comma-separated list of"))
             c.bad(where, "is not allowed" if enumerated else "has the wrong type", f"use {kind.description}", raw)
             continue
-        problem = check_config(str(key), value)
-        if problem:
-            message, _, fix = problem.rpartition("; ")
-            c.bad(where, message, fix, show_value=False)
-        else:
-            out[str(key)] = value
+        out[str(key)] = value
     return out
 
 
@@ -462,10 +528,9 @@ def _topic(
         c.bad(path, f"is too long: its remote name {longest_alias}{separator}<name> would have {remote_length} "
               "characters, Kafka allows 249", f"shorten it to at most {249 - remote_length + len(name)} characters",
               show_value=False)
-    body = c.keys(node if node is not None else {}, path, TOPIC_KEYS)
+    body = c.mapping(node)
     partitions = _topic_number(c, body, path, "partitions", defaults.partitions, defaults)
     replication = _topic_number(c, body, path, "replication_factor", defaults.replication_factor, defaults)
-    c.text(body, "description", path, required=False)
     config = {**defaults.config, **_config(c, body.get("config"), path + ("config",))}
     min_isr = config.get("min.insync.replicas")
     if replication is not None and min_isr is not None and int(min_isr) > replication:
@@ -473,95 +538,54 @@ def _topic(
             "defaults", "config", "min.insync.replicas")
         c.bad(where, f"is greater than the replication factor {replication} of topic {name!r}, so no write "
               "with acks=all could succeed", f"use a value <= {replication}", min_isr)
-    producers = _principals(c, body.get("producers"), path + ("producers",))
-    consumers = _consumers(c, body.get("consumers"), path + ("consumers",))
+    producers = _principals(body.get("producers"))
+    consumers = _consumers(body.get("consumers"))
     subjects = _subjects(c, name, body.get("schema"), path + ("schema",), default_compat)
-    mirror = body.get("mirror", True)
-    if not isinstance(mirror, bool):
-        c.bad(path + ("mirror",), "must be true or false", "write true or false", mirror)
     if len(c.problems) > start or partitions is None or replication is None:
         return None
-    return Topic(name, partitions, replication, config, producers, consumers, subjects, bool(mirror))
+    return Topic(name, partitions, replication, config, producers, consumers, subjects, body.get("mirror") is not False)
 
 
 def _topic_number(c: _Checker, body: Mapping[str, Any], path: Path_, key: str, default: int | None,
                   defaults: _Defaults) -> int | None:
     """The topic's own value, else the (already checked) default; an empty value counts as missing."""
     if body.get(key) is not None:
-        return c.whole(body, key, path, None, 1)
+        return c.whole(body, key)
     if key not in defaults.declared:
         c.bad(path + (key,), "is missing", f"add {key}: <n> (or defaults.{key})", show_value=False)
     return default
 
 
-def _principals(c: _Checker, node: Any, path: Path_) -> tuple[str, ...]:
-    if node is None:
-        return ()
-    if not isinstance(node, list):
-        c.bad(path, "must be a list of principals", 'use ["User:orders-svc"]', node)
-        return ()
-    seen: list[str] = []
-    for index, principal in enumerate(node):
-        where = path + (str(index),)
-        if not isinstance(principal, str) or not naming.PRINCIPAL.match(principal):
-            c.bad(where, "is not a principal", 'write it as "User:<name>" (no wildcard)', principal)
-        elif principal in seen:
-            c.bad(where, "duplicate principal", "list each principal once", principal)
-        else:
-            seen.append(principal)
-    return tuple(seen)
+# Values of the wrong shape were reported (_shape_problems) and are left out, so the rules never see them.
+def _principal(value: Any) -> bool:
+    return isinstance(value, str) and naming.PRINCIPAL.match(value) is not None
 
 
-def _consumers(c: _Checker, node: Any, path: Path_) -> tuple[Consumer, ...]:
-    if node is None:
-        return ()
-    if not isinstance(node, list):
-        c.bad(path, "must be a list of {principal, group}", 'use [{principal: "User:billing", group: billing}]', node)
-        return ()
-    out: list[Consumer] = []
-    for index, item in enumerate(node):
-        where = path + (str(index),)
-        body = c.keys(item, where, CONSUMER_KEYS)
-        principal, group = body.get("principal"), body.get("group")
-        ok = True
-        if principal is None:
-            c.bad(where + ("principal",), "is missing", 'add principal: "User:<name>"', show_value=False)
-            ok = False
-        elif not isinstance(principal, str) or not naming.PRINCIPAL.match(principal):
-            c.bad(where + ("principal",), "is not a principal", 'write it as "User:<name>" (no wildcard)', principal)
-            ok = False
-        if group is None:
-            c.bad(where + ("group",), "is missing", "add group: <consumer group name>", show_value=False)
-            ok = False
-        elif not isinstance(group, str) or not naming.GROUP.match(group):
-            c.bad(where + ("group",), "is not a consumer group name", "use 1-249 of a-z A-Z 0-9 . _ -", group)
-            ok = False
-        if ok:
-            consumer = Consumer(str(principal), str(group))
-            if consumer in out:
-                c.bad(where, "duplicate consumer", "list each principal/group pair once", f"{principal}/{group}")
-            else:
-                out.append(consumer)
-    return tuple(out)
+def _principals(node: Any) -> tuple[str, ...]:
+    return tuple(p for p in node if _principal(p)) if isinstance(node, list) else ()
+
+
+def _consumers(node: Any) -> tuple[Consumer, ...]:
+    items = node if isinstance(node, list) else []
+    return tuple(Consumer(i["principal"], i["group"]) for i in items if isinstance(i, dict)
+                 and _principal(i.get("principal")) and _group(i.get("group")))
+
+
+def _group(value: Any) -> bool:
+    return isinstance(value, str) and naming.GROUP.match(value) is not None
 
 
 def _subjects(
     c: _Checker, topic: str, node: Any, path: Path_, default_compat: str | None
 ) -> tuple[SubjectSpec, ...]:
-    if node is None:
-        return ()
-    body = c.keys(node, path, SCHEMA_KEYS)
-    compat = c.choice(body, "compatibility", path, COMPATIBILITY_LEVELS) or default_compat
+    body = c.mapping(node)
+    compat = c.choice(body, "compatibility", COMPATIBILITY_LEVELS) or default_compat
     out = []
     for part in ("key", "value"):
         files = body.get(part)
-        if files is None:
-            continue
         files = [files] if isinstance(files, str) else files
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            c.bad(path + (part,), "must be a schema file or a list of them (oldest first)",
-                  "use schemas/<name>.avsc|.json|.proto", files)
-            continue
+            continue  # absent, or of the wrong shape (_shape_problems)
         base_dir = c.merged.file_of(path + (part,)).parent
         versions = []
         for index, rel in enumerate(files):

@@ -1,0 +1,136 @@
+"""The stack files' shape comes from stacks/topology.schema.json (checked with jsonschema, file by file); spec.py
+words each schema error as one line naming file, key path and fix, and checks on the merged `extends` chain only
+what a single file cannot show."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kaa.errors import SpecError
+from kaa.topology.spec import load_topology
+
+CLUSTERS = """clusters:
+  K1: {bootstrap_servers: ["k1:9092"], schema_registry: "http://k1:8081", connect: "http://k1:8083"}
+  K2: {bootstrap_servers: "k2:9092", schema_registry: "http://k2:8081", connect: "http://k2:8083"}
+"""
+TOPICS = "topics:\n  orders: {partitions: 3, replication_factor: 1}\n"
+
+
+def problems(tmp_path: Path, stack: str, **files: str) -> list[str]:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "stack.yaml").write_text(stack, encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_topology(tmp_path / "stack.yaml")
+    return [line.split(": ", 1)[1] for line in raised.value.problems]  # without the (absolute) file name
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("topics: [orders]\n", "topics: must map at least one topic name to its settings (got ['orders']); add topics: "
+     "{orders: {partitions: 6}}"),
+    ("environment: qa\n", "environment: is not allowed (got 'qa'); use one of local, dev, test, staging, prod"),
+    ("labels: [a]\n", "labels: must be a mapping of label names to values (got ['a']); use {team: platform}"),
+    ("labels: {team: {a: 1}}\n", "labels.team: must be a string, number or boolean (got {'a': 1}); write a value, "
+     "e.g. platform"),
+    ("extends: [base.yaml]\n", "extends: must be a file name (got ['base.yaml']); write extends: base.yaml"),
+    ("defaults: 3\n", "defaults: must be a mapping (got 3); use keys from: partitions, replication_factor, config"),
+    ("defaults: {partitions: two}\n", "defaults.partitions: must be a whole number (got 'two'); use a whole number "
+     ">= 1"),
+    ("defaults: {config: [retention.ms]}\n", "defaults.config: must be a mapping of topic config names to values "
+     "(got ['retention.ms']); use {retention.ms: \"604800000\"}"),
+    ("defaults: {config: {message.format.version: '3.0'}}\n", "defaults.config[message.format.version]: unknown "
+     "topic config 'message.format.version': removed in Kafka 4.0; delete the key"),
+    ("defaults: {config: {zzz: '1'}}\n", "defaults.config.zzz: unknown topic config 'zzz'; see Kafka's topic configs "
+     "for the allowed names"),
+    ("schema_registry: {compat: NONE}\n", "schema_registry.compat: unknown key; did you mean 'compatibility'?"),
+    ("schema_registry: {mode: x}\n", "schema_registry.mode: unknown key; allowed keys: compatibility, delete, ids"),
+    ("schema_registry: {ids: random}\n", "schema_registry.ids: is not allowed (got 'random'); use one of sequential, "
+     "import"),
+    ("mirror: {sync_group_offsets: 'yes'}\n", "mirror.sync_group_offsets: must be true or false (got 'yes'); write "
+     "true or false"),
+    ("mirror: {separator: ''}\n", "mirror.separator: must be a non-empty string (got ''); quote the value"),
+    ("mirror: {name_prefix: 'mm2 eu'}\n", "mirror.name_prefix: is not usable in connector names (got 'mm2 eu'); use "
+     "letters, digits, _ or -"),
+    ("mirror: {extra_topics_exclude: audit}\n", "mirror.extra_topics_exclude: must be a list of regular expressions "
+     "(got 'audit'); use [\"audit-.*\"]"),
+    ("mirror: {principal: 'User:*'}\n", "mirror.principal: is not a principal (got 'User:*'); write it as "
+     "\"User:<name>\" (no wildcard)"),
+])
+def test_a_shape_mistake_is_one_line_with_its_fix(tmp_path: Path, text: str, expected: str) -> None:
+    stack = CLUSTERS + (TOPICS if not text.startswith("topics:") else "") + text
+    assert problems(tmp_path, stack) == [expected]
+
+
+def test_shape_mistakes_of_clusters_and_topics(tmp_path: Path) -> None:
+    stack = """clusters:
+  K1: {bootstrap_servers: ["k1"], schema_registry: "k1:8081", connect: "http://k1:8083", port: 1}
+  K2 eu: {bootstrap_servers: "k2:9092", schema_registry: "http://k2:8081", connect: "http://k2:8083",
+          security: {protocol: SASL_SSL, sasl_mechanism: GSSAPI}}
+topics:
+  orders:
+    partitions: 3
+    replication_factor: 1
+    mirror: "no"
+    producers: User:a
+    consumers: [{principal: "User:b", group: g}, {principal: "User:b", group: g}, {group: h}]
+    schema: {value: [], compatibility: [NONE]}
+  payments: {partitions: 3, replication_factor: 1, consumers: {principal: "User:b"}}
+"""
+    assert problems(tmp_path, stack) == [
+        "clusters.K1.bootstrap_servers: must be a list of host:port (got ['k1']); use [\"broker-1:9092\"]",
+        "clusters.K1.schema_registry: must be an http(s) URL (got 'k1:8081'); write http://host:port",
+        "clusters.K1.port: unknown key; allowed keys: bootstrap_servers, schema_registry, connect, security",
+        "clusters.K2 eu: alias has characters MM2 cannot use (got 'K2 eu'); use letters, digits, _ or -",
+        "clusters.K2 eu.security.sasl_mechanism: is not allowed (got 'GSSAPI'); use one of PLAIN, SCRAM-SHA-256, "
+        "SCRAM-SHA-512",
+        "topics.orders.mirror: must be true or false (got 'no'); write true or false",
+        "topics.orders.producers: must be a list of principals (got 'User:a'); use [\"User:orders-svc\"]",
+        "topics.orders.consumers.1: duplicate consumer (got 'User:b/g'); list each principal/group pair once",
+        "topics.orders.consumers.2.principal: is missing; add principal: \"User:<name>\"",
+        "topics.orders.schema.value: must be a schema file or a list of them (oldest first) (got []); use "
+        "schemas/<name>.avsc|.json|.proto",
+        "topics.orders.schema.compatibility: is not allowed (got ['NONE']); use one of BACKWARD, BACKWARD_TRANSITIVE, "
+        "FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE, NONE",
+        "topics.payments.consumers: must be a list of {principal, group} (got {'principal': 'User:b'}); use "
+        "[{principal: \"User:billing\", group: billing}]",
+    ]
+
+
+def test_each_file_is_checked_alone_and_named_in_its_lines(tmp_path: Path) -> None:
+    """A child file may be partial (here: a cluster's registry and Connect only); a mistake is reported in the file
+    that holds it even when another file sets the same section."""
+    base = CLUSTERS + TOPICS + "mirror: {tasks_max: 0}\n"
+    stack = "extends: base.yaml\nmirror: {tasks_max: 2, task_max: 2}\n"
+    lines = problems(tmp_path, stack, **{"base.yaml": base})
+    assert lines == ["mirror.task_max: unknown key; did you mean 'tasks_max'?",
+                     "mirror.tasks_max: must be at least 1 (got 0); use a whole number >= 1"]
+    with pytest.raises(SpecError) as raised:
+        load_topology(tmp_path / "stack.yaml")
+    assert [p.split(": ", 1)[0].rsplit("/", 1)[-1] for p in raised.value.problems] == ["stack.yaml", "base.yaml"]
+
+
+def test_the_merged_stack_must_be_complete(tmp_path: Path) -> None:
+    base = TOPICS + "clusters:\n  K1: {bootstrap_servers: [\"k1:9092\"]}\n  K2: {bootstrap_servers: [\"k2:9092\"]}\n"
+    partial = ("extends: base.yaml\nclusters:\n  K1: {schema_registry: \"http://k1:8081\", connect: \"http://k1:8083\"}"
+               "\n  K2: {schema_registry: \"http://k2:8081\"}\n")
+    assert problems(tmp_path, partial, **{"base.yaml": base}) == [
+        "clusters.K2.connect: is missing; add connect: <value>"]
+    (tmp_path / "stack.yaml").write_text(partial.replace('"http://k2:8081"}', '"http://k2:8081", connect: '
+                                                                                '"http://k2:8083"}'), encoding="utf-8")
+    topology = load_topology(tmp_path / "stack.yaml")
+    assert [(c.alias, c.bootstrap_servers, c.connect) for c in topology.clusters] == [
+        ("K1", ("k1:9092",), "http://k1:8083"), ("K2", ("k2:9092",), "http://k2:8083")]
+
+
+def test_an_empty_key_counts_as_absent(tmp_path: Path) -> None:
+    stack = CLUSTERS + "defaults: {partitions: 3, replication_factor: 1}\ntopics:\n  orders: {partitions: }\n" \
+        "mirror:\n  tasks_max:\n"
+    topology = load_topology(_write(tmp_path, stack))
+    assert (topology.topics[0].partitions, topology.mirror.tasks_max) == (3, 1)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "stack.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
