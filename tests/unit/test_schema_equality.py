@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from kaa.topology import schema_files
 from kaa.topology.schema_files import same_schema
 from tests.unit.fake_karapace import reserialise
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "stacks" / "schemas"
 KINDS = {".avsc": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
+
+
+@pytest.fixture(autouse=True)
+def _compared_afresh() -> None:
+    """Each test compares through the parsing code, not through answers cached by an earlier test (a mutation run
+    forks every mutant from a process whose cache the unmutated code filled)."""
+    schema_files._schema_value.cache_clear()
 
 
 @pytest.mark.parametrize("path", sorted(SCHEMAS.iterdir()), ids=lambda p: p.name)
