@@ -74,12 +74,16 @@ class DrillReport:
                 "timeline": [{"t": round(t, 2), "event": e} for t, e in self.timeline]}
 
 
+Observer = Callable[[str, "Drill"], None]  # called at "failover", "failback" and "end" (see Drill.run)
+
+
 class Drill:
     def __init__(self, pair: LocalPair, topology: Topology, settings: DrillSettings,
-                 log: Callable[[str], None] | None = None):
+                 log: Callable[[str], None] | None = None, observe: Observer | None = None):
         self.group = f"{GROUP_PREFIX}-{int(time.time())}"
         self.pair, self.topology, self.s = pair, with_group(topology, self.group), settings
         self.log = log or (lambda _line: None)
+        self.observe = observe or (lambda _stage, _drill: None)
         self.access = PairAccess.from_status(pair.status_document(), {a: MM2_PASSWORD for a in topology.aliases})
         self.report = DrillReport()
         self.started = time.monotonic()
@@ -193,6 +197,7 @@ class Drill:
         result = fo.failover(self.topology, self.access, k1, k2, [self.group], since_ms=None, margin_s=s.margin_s,
                              probe_timeout=s.probe_timeout_s)
         moved = self.mark(f"failover {k1}->{k2} done ({result.source_state.split(':')[0]})")
+        self.observe("failover", self)  # the group's translated positions on K2, before it reads there
         c2 = self.consumer("c2", k2)
         self.wait(lambda: c2.first_at is not None, f"{self.group} reading on {k2}")
         self.report.rto_seconds = (c2.first_at or time.monotonic()) - cut
@@ -232,6 +237,7 @@ class Drill:
         self.mark(f"{self.group} empty on {k1}")
 
         # 6. failback with the toolkit: K1 again, K2 keeps producing
+        self.observe("failback", self)  # K1 back, the group's positions there untouched since the cut
         back_result = fo.failback(self.topology, self.access, k2, k1, [self.group], seek_by_time=True,
                                   failover_record=result.as_dict(), wait_s=30.0)
         self.mark(f"failback {k2}->{k1} done (seek by time)")
@@ -251,6 +257,7 @@ class Drill:
         self.wait(lambda: acked <= set().union(*(c.events() for c in consumers)), f"{self.group} to read every record")
         c3.stop()
         self.mark("drained")
+        self.observe("end", self)  # everything still in place
         self._count(acked, consumers, {k1: p1, k2: p2, f"{k1} after failback": p3})
         return self.report
 
@@ -356,13 +363,16 @@ def _delete_connector(client: ConnectClient, name: str) -> None:
 
 
 def run_drill(pair: LocalPair | None = None, topology: Topology | None = None,
-              settings: DrillSettings | None = None, log: Callable[[str], None] | None = None) -> DrillReport:
-    """Run the whole drill; K1's broker is restarted and the drill topology removed whatever happens."""
+              settings: DrillSettings | None = None, log: Callable[[str], None] | None = None,
+              observe: Observer | None = None) -> DrillReport:
+    """Run the whole drill; K1's broker is restarted and the drill topology removed whatever happens. `observe`
+    lets a caller look at the clusters at three stages (tests check the drill with their own reads)."""
     pair = pair or LocalPair(progress=None)
     # A Connect worker answers /health late while it rebalances (after connectors come or go): wait a little.
     if not wait_until(pair.is_healthy, 90, 2):
         raise LocalPairError("the local pair is not healthy: start it with `kaa local up` first")
-    drill = Drill(pair, topology or load_topology(DRILL_STACK, name="drill"), settings or DrillSettings(), log)
+    drill = Drill(pair, topology or load_topology(DRILL_STACK, name="drill"), settings or DrillSettings(), log,
+                  observe)
     try:
         return drill.run()
     finally:
