@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import defaultdict
 from typing import Any
 
 from kaa.clients import kafka_groups as kg
@@ -25,6 +24,7 @@ from kaa.failover.drill import TOPIC, Drill, run_drill
 from kaa.local import LocalPair
 from kaa.mirror.mm2_records import decode_checkpoint
 from kaa.topology import naming
+from tests.integration.drill_check import failover_check
 
 Key = tuple[str, int]
 
@@ -105,31 +105,13 @@ def test_the_drill_loses_nothing_as_its_own_reads_of_the_clusters_show(local_pai
     # 3. Failover of K1's records: from its translated positions on K2 the group reads everything it had not
     # committed on K1 at the cut, and re-reads at most what the checkpoint lagged behind its commit plus MM2's
     # translation granularity (offset.lag.max)
-    translated, committed, checkpoints = seen["translated"], seen["committed_on_k1"], seen["checkpoints"]
+    translated, checkpoints = seen["translated"], seen["checkpoints"]
     assert set(translated) == {(f"K1.{TOPIC}", p) for p in range(3)}, translated
-    offsets_on_k1 = {(r.partition, r.offset): bytes(r.value or b"").decode() for r in k1_log}
-    not_committed = {e for (p, o), e in offsets_on_k1.items() if o >= committed.get((TOPIC, p), 0)}
-    already_read: dict[int, set[str]] = defaultdict(set)
-    for (p, o), e in offsets_on_k1.items():
-        if o < committed.get((TOPIC, p), 0):
-            already_read[p].add(e)
-    read_on_k2: dict[int, set[str]] = defaultdict(set)
-    for r in logs[f"K1.{TOPIC}@K2"]:
-        if r.offset >= translated[(f"K1.{TOPIC}", r.partition)]:
-            read_on_k2[r.partition].add(bytes(r.value or b"").decode())
-    skipped = not_committed - set().union(*read_on_k2.values())
-    assert not skipped, f"records the group never committed on K1 and skips on K2: {sorted(skipped)[:10]}"
-    lag_max = seen["offset_lag_max"]
-    figures = {}
-    for p in range(3):
-        reread = len(read_on_k2[p] & already_read[p])
-        checkpoint = checkpoints[p]
-        allowed = committed.get((TOPIC, p), 0) - checkpoint.upstream_offset + lag_max
-        figures[p] = {"committed_on_k1": committed.get((TOPIC, p)), "checkpoint": [checkpoint.upstream_offset,
-                      checkpoint.downstream_offset], "translated": translated[(f"K1.{TOPIC}", p)], "reread": reread,
-                      "allowed": allowed}
-        assert 0 <= reread <= allowed, figures
-    print(json.dumps({"independent_failover_check": figures}, indent=1), file=sys.stderr)
+    check = failover_check(k1_log, logs[f"K1.{TOPIC}@K2"], TOPIC, f"K1.{TOPIC}", seen["committed_on_k1"], translated,
+                           {p: c.upstream_offset for p, c in checkpoints.items()}, seen["offset_lag_max"])
+    print(json.dumps({"independent_failover_check": check.partitions}, indent=1), file=sys.stderr)
+    assert not check.skipped, f"records never committed on K1 that the group skips on K2: {sorted(check.skipped)[:9]}"
+    assert set(check.partitions) == {0, 1, 2} and not check.over_bound, check.partitions
 
     # 4. After failback the group read both of K1's logs to the end
     final = seen["final_on_k1"]
