@@ -118,7 +118,7 @@ WHOLE_NUMBER = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-
 NUMBER = r"^\s*[+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
 
 
-def _schema_shape(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+def _schema_shape(entry: Mapping[str, Any]) -> dict[str, Any]:
     kind, allowed = entry["type"], entry.get("allowed")
     if entry.get("validator") == "ThrottledReplicaListValidator":
         return {"type": "string", "pattern": r"^(\*|[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*)?$"}
@@ -142,7 +142,7 @@ def schema_properties() -> dict[str, Any]:
     for name, entry in CATALOGUE["configs"].items():
         note = SCHEMA_NOTES.get(name) or ("Not synced by MM2 to remote topics." if name in MM2_NOT_SYNCED else "")
         description = f"Kafka topic config {name}: {TOPIC_CONFIGS[name].description}." + (f" {note}" if note else "")
-        out[name] = {"description": description, **_schema_shape(name, entry)}
+        out[name] = {"description": description, **_schema_shape(entry)}
     return out
 
 

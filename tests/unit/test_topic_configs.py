@@ -74,6 +74,16 @@ def test_a_ratio_outside_the_catalogues_range_is_refused() -> None:
 def test_a_type_the_loader_cannot_check_fails_loudly() -> None:
     with pytest.raises(ValueError, match="'x.class' has type CLASS"):
         tc.config_type("x.class", {"type": "CLASS", "default": None})
+    with pytest.raises(ValueError, match="'x.name' has type STRING"):  # a free string: nothing to check it with
+        tc.config_type("x.name", {"type": "STRING", "default": None})
+    with pytest.raises(ValueError, match="'x.ratio' has type DOUBLE"):  # a double without both bounds
+        tc.config_type("x.ratio", {"type": "DOUBLE", "validator": "Range", "min": 0})
+
+
+def test_whole_numbers_are_checked_for_their_type_not_the_brokers_range() -> None:
+    kind = tc.config_type("x.ms", {"type": "LONG", "validator": "Range", "min": 0, "max": 10})
+    assert kind.description == "a whole number (long)" and kind.check("11") and kind.check("-1")
+    assert not kind.check("-9223372036854775809")
 
 
 def test_mm2_not_synced_comes_from_mirrormakers_filter() -> None:
