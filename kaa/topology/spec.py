@@ -33,7 +33,7 @@ from kaa.topology.model import (
     Topology,
 )
 from kaa.topology.schema_files import SchemaFileError, load_schema, schema_type_for
-from kaa.topology.topic_configs import TOPIC_CONFIGS, check_config, normalise_value
+from kaa.topology.topic_configs import TOPIC_CONFIGS, normalise_value, unknown_config
 
 # The shape of a stack file (its keys, types, enumerations, patterns) is stacks/topology.schema.json, checked with
 # `jsonschema`; this module adds the rules the schema cannot state and the wording of every error.
@@ -220,11 +220,11 @@ def _explain(error: ValidationError, separator: str) -> list[tuple[Path_, str, s
     kind, instance, schema = error.validator, error.instance, error.schema
     definition = _DEFS.get(id(schema))
     if kind == "additionalProperties" and isinstance(instance, dict):
-        allowed = tuple(schema.get("properties", {}))
+        allowed = tuple(schema["properties"])  # every closed mapping of the schema lists its keys
         out = []
         for key in (str(k) for k in instance if str(k) not in allowed):
             if definition == "topicConfig":
-                message, _, fix = (check_config(key, "") or "").rpartition("; ")
+                message, _, fix = unknown_config(key).rpartition("; ")
                 out.append((path + (key,), message, fix, _UNSHOWN))
             else:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -240,12 +240,12 @@ def _explain(error: ValidationError, separator: str) -> list[tuple[Path_, str, s
         item = instance[first]
         shown = f"{item.get('principal')}/{item.get('group')}" if isinstance(item, dict) else item
         return [(path + (str(first),), message, fix, shown)]
-    if kind == "propertyNames" or error.schema_path and "propertyNames" in error.schema_path:
+    if "propertyNames" in error.schema_path:  # reported by the name's own keyword (pattern, not)
         if path == ("clusters",) and separator not in str(instance):  # the separator rule names it otherwise
             return [(path + (str(instance),), "alias has characters MM2 cannot use", "use letters, digits, _ or -",
                      instance)]
         return []  # topic names: naming.py's rules, shared with the policy pack, say which rule a name breaks
-    if kind == "maxProperties" or (len(path) >= 2 and path[-2] == "config" and definition != "topicConfig"):
+    if kind == "maxProperties" or path[-2:-1] == ("config",):
         return []  # the cluster count is checked on the merged stack; config values against the catalogue
     if kind == "enum":
         values = ", ".join(str(v) for v in error.validator_value if v is not None)

@@ -162,15 +162,20 @@ def normalise_value(value: object) -> str:
     return str(value)
 
 
-def check_config(key: str, value: str) -> str | None:
-    """A problem with one topic config entry (and its fix), or None when it is fine."""
+def unknown_config(key: str) -> str:
+    """What is wrong with a name that is not a topic config of this Kafka, and the fix."""
     if key in REMOVED_IN_4:
         return f"unknown topic config {key!r}: {REMOVED_IN_4[key]}"
+    close = difflib.get_close_matches(key, TOPIC_CONFIGS.keys(), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "see Kafka's topic configs for the allowed names"
+    return f"unknown topic config {key!r}; {hint}"
+
+
+def check_config(key: str, value: str) -> str | None:
+    """A problem with one topic config entry (and its fix), or None when it is fine."""
     kind = TOPIC_CONFIGS.get(key)
-    if kind is None:
-        close = difflib.get_close_matches(key, TOPIC_CONFIGS.keys(), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else "see Kafka's topic configs for the allowed names"
-        return f"unknown topic config {key!r}; {hint}"
+    if kind is None or key in REMOVED_IN_4:
+        return unknown_config(key)
     if not kind.check(value):
         return f"value {value!r} has the wrong type; use {kind.description}"
     return None

@@ -134,3 +134,38 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "stack.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_keys_the_schema_may_gain_still_get_a_line_with_a_fix() -> None:
+    """The wording falls back to the key's name, a generic duplicate, or the schema's own message."""
+    from jsonschema import Draft202012Validator
+
+    from kaa.topology.spec import _explain
+
+    def lines(schema: dict[str, object], document: object) -> list[tuple[object, ...]]:
+        return [line for e in Draft202012Validator(schema).iter_errors(document) for line in _explain(e, ".")
+                ][:1]
+
+    assert [line[:3] for line in lines({"type": "object", "required": ["zone"]}, {})] == [
+        (("zone",), "is missing", "add zone: <value>")]
+    assert lines({"properties": {"tags": {"uniqueItems": True}}}, {"tags": ["a", "a"]}) == [
+        (("tags", "1"), "duplicate item", "list each item once", "a")]
+    assert lines({"properties": {"zone": {"maxLength": 2}}}, {"zone": "eu-1"}) == [
+        (("zone",), "'eu-1' is too long", "see stacks/topology.schema.json", "eu-1")]
+
+
+def schema_problems(tmp_path: Path, name: str, text: str) -> list[str]:
+    (tmp_path / "schemas").mkdir(exist_ok=True)
+    (tmp_path / "schemas" / name).write_text(text, encoding="utf-8")
+    topics = f"topics:\n  orders: {{partitions: 3, replication_factor: 1, schema: {{value: schemas/{name}}}}}\n"
+    return problems(tmp_path, CLUSTERS + topics)
+
+
+def test_schema_files_that_do_not_parse(tmp_path: Path) -> None:
+    where = "topics.orders.schema.value: schema file 'schemas/{}' is not a valid {} schema ({}); fix the file"
+    assert schema_problems(tmp_path, "v.proto", 'syntax = "proto3";\nmessage X { int32 a = 1; }\n$\n') == [
+        where.format("v.proto", "Protobuf", "line 3, column 1: token recognition error at: '$'")]
+    nested = '{"type": "record", "name": "R", "fields": [{"name": "a", "type": {"type": "strng"}}]}'
+    assert schema_problems(tmp_path, "n.avsc", nested) == [where.format("n.avsc", "Avro", "unknown type 'strng'")]
+    assert schema_problems(tmp_path, "f.avsc", '{"type": "fixed", "name": "F"}') == [
+        where.format("f.avsc", "Avro", "missing key 'size'")]
