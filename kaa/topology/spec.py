@@ -72,19 +72,16 @@ class _Merged:
 
     def report(self, file: Path, path: Path_, line: str) -> None:
         """A problem at `path` of `file`: kept in the files' order (the stack file first), then the file's own."""
-        index = next((i for i, (f, _) in enumerate(self.files) if f == file), len(self.files))
-        document = self.files[index][1] if index < len(self.files) else {}
+        index = [f for f, _ in self.files].index(file)  # every file a problem names was read
         self.problems.append(line)
-        self.places.append((index, _position(document, path)))
+        self.places.append((index, _position(self.files[index][1], path)))
 
     def sorted_problems(self) -> list[str]:
         return [line for _, line in sorted(zip(self.places, self.problems, strict=True), key=lambda pl: pl[0])]
 
     def file_of(self, path: Path_) -> Path:
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.origins:
-                return self.origins[path[:end]]
-        return next(iter(self.origins.values()))
+        """The file that last set the longest part of `path` (the stack file itself for what no file sets)."""
+        return next(self.origins[path[:end]] for end in range(len(path), -1, -1) if path[:end] in self.origins)
 
 
 def _record(origins: dict[Path_, Path], node: Any, path: Path_, file: Path) -> None:
@@ -260,7 +257,7 @@ def _explain(error: ValidationError, separator: str) -> list[tuple[Path_, str, s
     if wording is None and kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
         if expected == "object":
-            return [(path, "must be a mapping", f"use keys from: {', '.join(schema.get('properties', {}))}",
+            return [(path, "must be a mapping", f"use keys from: {', '.join(schema['properties'])}",
                      instance)]
         wording = _BY_TYPE.get(expected)
     if wording is None and kind == "minLength":

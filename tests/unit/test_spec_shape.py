@@ -169,3 +169,72 @@ def test_schema_files_that_do_not_parse(tmp_path: Path) -> None:
     assert schema_problems(tmp_path, "n.avsc", nested) == [where.format("n.avsc", "Avro", "unknown type 'strng'")]
     assert schema_problems(tmp_path, "f.avsc", '{"type": "fixed", "name": "F"}') == [
         where.format("f.avsc", "Avro", "missing key 'size'")]
+
+
+def test_what_no_file_sets_is_reported_in_the_stack_file(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(CLUSTERS, encoding="utf-8")
+    stack = tmp_path / "stack.yaml"
+    stack.write_text("extends: base.yaml\nmirror: {tasks_max: 1}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_topology(stack)
+    assert [p.split(": ", 1)[0].rsplit("/", 1)[-1] for p in raised.value.problems] == ["stack.yaml"]
+
+
+def test_lines_follow_the_file_even_within_a_list_and_under_a_value_of_the_wrong_shape(tmp_path: Path) -> None:
+    stack = CLUSTERS + """topics:
+  orders: 3
+  payments: {partitions: 3, replication_factor: 1, producers: ["User:MM2", "orders-svc"]}
+  K1.x.internal: {partitions: 3, replication_factor: 1}
+"""
+    assert problems(tmp_path, stack) == [
+        "topics.orders: must be a mapping (got 3); use keys from: partitions, replication_factor, config, schema, "
+        "producers, consumers, mirror, description",
+        "topics.orders.partitions: is missing; add partitions: <n> (or defaults.partitions)",
+        "topics.orders.replication_factor: is missing; add replication_factor: <n> (or defaults.replication_factor)",
+        "topics.payments.producers.0: differs from principal 'User:mm2' only in letter case or punctuation, so both "
+        "would get the same Pulumi resource names (got 'User:MM2'); write it as 'User:mm2'",
+        "topics.payments.producers.1: is not a principal (got 'orders-svc'); write it as \"User:<name>\" (no wildcard)",
+        "topics[K1.x.internal]: starts with the cluster alias 'K1' and the separator '.', so MM2 treats it as a remote "
+        "topic of K1 (never replicated, mixed with mirrored data) (got 'K1.x.internal'); rename it (e.g. without the "
+        "prefix); remote topics are created by MM2, not declared",
+        "topics[K1.x.internal]: ends with .internal/-internal (MM2 and Connect internal topics), so it cannot be a "
+        "local topic (got 'K1.x.internal'); choose another name",
+    ]
+
+
+@pytest.mark.parametrize(("length", "too_long"), [(246, False), (247, True), (249, True)])
+def test_the_remote_name_may_have_249_characters(tmp_path: Path, length: int, too_long: bool) -> None:
+    name = "t" * length
+    stack = CLUSTERS + f"defaults: {{partitions: 1, replication_factor: 1}}\ntopics:\n  {name}: {{}}\n"
+    if not too_long:
+        assert load_topology(_write(tmp_path, stack)).topics[0].name == name
+        return
+    assert problems(tmp_path, stack) == [
+        f"topics.{name}: is too long: its remote name K1.<name> would have {length + 3} characters, Kafka allows 249; "
+        f"shorten it to at most 246 characters"]
+
+
+def test_a_249_character_name_with_an_illegal_character_is_shown(tmp_path: Path) -> None:
+    name = "t" * 248 + "/"
+    stack = CLUSTERS + f"defaults: {{partitions: 1, replication_factor: 1}}\ntopics:\n  {name}: {{}}\n"
+    assert f"(got '{name}')" in problems(tmp_path, stack)[0]
+
+
+def test_the_alias_prefix_rule_follows_the_separator_and_no_clusters_is_one_problem(tmp_path: Path) -> None:
+    stack = CLUSTERS + "mirror: {separator: _}\ndefaults: {partitions: 1, replication_factor: 1}\n" \
+        "topics:\n  K1_orders: {}\n  K1.audit: {}\n"
+    assert [p.split(" (got")[0] for p in problems(tmp_path, stack)] == [
+        "topics.K1_orders: starts with the cluster alias 'K1' and the separator '_', so MM2 treats it as a remote "
+        "topic of K1 (never replicated, mixed with mirrored data)"]
+    name = "t" * 245
+    assert problems(tmp_path, f"defaults: {{partitions: 1, replication_factor: 1}}\ntopics:\n  {name}: {{}}\n") == [
+        "clusters: must name exactly two clusters, found 0 (got None); declare two aliases, e.g. K1 and K2, each with "
+        "bootstrap_servers, schema_registry, connect"]
+
+
+def test_min_insync_replicas_from_the_defaults_is_named_there(tmp_path: Path) -> None:
+    stack = CLUSTERS + "defaults: {partitions: 1, replication_factor: 2, config: {min.insync.replicas: 3}}\n" \
+        "topics:\n  orders: {}\n"
+    assert problems(tmp_path, stack) == [
+        "defaults.config[min.insync.replicas]: is greater than the replication factor 2 of topic 'orders', so no "
+        "write with acks=all could succeed (got '3'); use a value <= 2"]
