@@ -238,3 +238,21 @@ def test_min_insync_replicas_from_the_defaults_is_named_there(tmp_path: Path) ->
     assert problems(tmp_path, stack) == [
         "defaults.config[min.insync.replicas]: is greater than the replication factor 2 of topic 'orders', so no "
         "write with acks=all could succeed (got '3'); use a value <= 2"]
+
+
+def test_yaml_booleans_and_lists_become_kafkas_strings(tmp_path: Path) -> None:
+    stack = CLUSTERS + "topics:\n  orders: {partitions: 1, replication_factor: 1, config: {preallocate: true, " \
+        "message.timestamp.after.max.ms: 5, cleanup.policy: [compact, delete]}}\n" \
+        "  payments: {partitions: 1, replication_factor: 1, config: {preallocate: false}}\n"
+    topics = {t.name: dict(t.config) for t in load_topology(_write(tmp_path, stack)).topics}
+    assert topics == {"orders": {"preallocate": "true", "message.timestamp.after.max.ms": "5",
+                                 "cleanup.policy": "compact,delete"}, "payments": {"preallocate": "false"}}
+
+
+def test_a_subjects_compatibility_is_its_topics_else_the_registrys(tmp_path: Path) -> None:
+    (tmp_path / "v.avsc").write_text('"string"', encoding="utf-8")
+    stack = CLUSTERS + "schema_registry: {compatibility: FULL}\ntopics:\n" \
+        "  orders: {partitions: 1, replication_factor: 1, schema: {value: v.avsc, compatibility: NONE}}\n" \
+        "  payments: {partitions: 1, replication_factor: 1, schema: {key: v.avsc}}\n"
+    subjects = {s.subject: s.compatibility for t in load_topology(_write(tmp_path, stack)).topics for s in t.subjects}
+    assert subjects == {"orders-value": "NONE", "payments-key": "FULL"}
