@@ -229,6 +229,36 @@ def test_avro_schema_resolution(reader: dict[str, Any], writer: dict[str, Any], 
         assert any(problem in p for p in problems), problems
 
 
+def _enum(*symbols: str) -> dict[str, Any]:
+    return {"type": "enum", "name": "E", "symbols": list(symbols)}
+
+
+@pytest.mark.parametrize(("reader", "writer", "direction", "problems"), [
+    (record({"name": "e", "type": _enum("A")}), record({"name": "e", "type": _enum("A", "B", "C")}), "BACKWARD",
+     ["enum `e`: symbol B, C removed (the enum has no default)"]),
+    (record({"name": "e", "type": _enum("A")}), record({"name": "e", "type": _enum("A", "B", "C")}), "FORWARD",
+     ["enum `e`: symbol B, C added (the enum has no default)"]),
+    (record({"name": "m", "type": {"type": "map", "values": "int"}}),
+     record({"name": "m", "type": {"type": "map", "values": "long"}}), "BACKWARD",
+     ["`m{}` changed type from long to int"]),
+    ("int", "long", "BACKWARD", ["the top level changed type from long to int"]),
+    ("int", "long", "FORWARD", ["the top level changed type from int to long"]),
+    (record({"name": "u", "type": "int"}), record({"name": "u", "type": ["null", "string", "int"]}), "BACKWARD",
+     ["`u` changed type from null to int", "`u` changed type from string to int"]),
+    (record({"name": "u", "type": ["null", "int"]}), record({"name": "u", "type": ["null", "string"]}), "BACKWARD",
+     ["`u` changed type from string to union"]),
+    (["null", "int"], ["string", "long", "int"], "BACKWARD",
+     ["the top level changed type from string to union", "the top level changed type from long to union"]),
+    (record(name="Other"), record(), "BACKWARD", ["the top level: type name ns.R vs ns.Other"]),
+    (record({"name": "f", "type": {"type": "fixed", "name": "F", "size": 8}}),
+     record({"name": "f", "type": {"type": "fixed", "name": "F", "size": 16}}), "FORWARD", ["fixed `f`: size 16 vs 8"]),
+])
+def test_avro_problems_read_exactly(reader: Any, writer: Any, direction: str, problems: list[str]) -> None:
+    """Each problem's words in full: the field path (map values, the top level), the direction, enum symbols, and
+    the writer union's branches."""
+    assert avro_read_problems(reader, writer, direction) == problems
+
+
 def test_avro_recursive_types_terminate() -> None:
     node = {"type": "record", "name": "Node",
             "fields": [{"name": "next", "type": ["null", "Node"], "default": None}, {"name": "v", "type": "int"}]}
