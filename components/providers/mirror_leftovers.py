@@ -18,25 +18,10 @@ from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateRes
 from kaa.clients.connect_client import ConnectClient
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.errors import KaaError
-from kaa.mirror.mm2_leftovers import Leftover, kept_by
-from kaa.polling import poll
+from kaa.leftover_removal import LeftoverRecreated, live_connectors, remove_leftovers
+from kaa.mirror.mm2_leftovers import Leftover
 
 REPLACE_KEYS = ("label",)
-
-
-def _live_connectors(props: dict[str, Any]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for connect in props.get("connects") or []:
-        auth = connect.get("auth")
-        client = ConnectClient(connect["url"], (auth["username"], auth["password"]) if auth else None)
-        try:
-            out.update(client.configs())
-        except KaaError as exc:
-            raise KaaError(
-                f"cannot tell whether MM2 still copies into {', '.join(_names(props))} on {props['label']}: {exc}; "
-                f"keeping them. Once Connect answers, run `scripts/kaa twins --stack {props.get('stack')} --yes`, "
-                "or retry") from exc
-    return out
 
 
 def _names(props: dict[str, Any]) -> list[str]:
@@ -47,18 +32,20 @@ def remove(props: dict[str, Any], leftovers: list[Leftover]) -> list[str]:
     """Delete those of `leftovers` no live MM2 connector keeps; returns the names deleted."""
     if not leftovers:
         return []
-    connectors = _live_connectors(props)
-    free = [t.name for t in leftovers if kept_by(t, connectors) is None]
-    admin = KafkaAdmin(props["kafka"], props["label"])
-    present = [n for n in free if n in admin.topics()]
-    if present:
-        admin.delete_topics(present)
-        live = poll(admin.topics, lambda live: not set(present) & set(live), float(props.get("timeout", 60)), 1.0)
-        if set(present) & set(live):
-            raise KaaError(f"{', '.join(sorted(set(present) & set(live)))} still on {props['label']} after deletion "
-                           f"(recreated by an MM2 outside the pair's Connect?); stop it, then run "
-                           f"`scripts/kaa twins --stack {props.get('stack')} --yes`")
-    return present
+    clients = [ConnectClient(c["url"], (c["auth"]["username"], c["auth"]["password"]) if c.get("auth") else None)
+               for c in props.get("connects") or []]
+    command = f"`scripts/kaa twins --stack {props.get('stack')} --yes`"
+    try:
+        connectors = live_connectors(clients)
+    except KaaError as exc:
+        raise KaaError(f"cannot tell whether MM2 still copies into {', '.join(t.name for t in leftovers)} on "
+                       f"{props['label']}: {exc}; keeping them. Once Connect answers, run {command}, or retry") from exc
+    try:
+        deleted, _ = remove_leftovers(KafkaAdmin(props["kafka"], props["label"]), leftovers, connectors,
+                                      float(props.get("timeout", 60)))
+    except LeftoverRecreated as exc:
+        raise KaaError(f"{exc}; stop that MM2, then run {command}") from exc
+    return deleted
 
 
 class LeftoverTopicsProvider(ResourceProvider):

@@ -125,6 +125,7 @@ class FakeConnect:
 @pytest.fixture
 def fakes(monkeypatch, topology):
     monkeypatch.setattr(provider, "KafkaAdmin", FakeAdmin)
+    monkeypatch.setattr("kaa.leftover_removal.poll", lambda fetch, done, timeout, interval: fetch())
     monkeypatch.setattr(provider, "ConnectClient", FakeConnect)
     FakeAdmin.deleted = []
     FakeConnect.live, FakeConnect.down = {}, False
