@@ -8,7 +8,7 @@ import pulumi
 
 from components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from components.mirror_flows import MirrorFlows, MirrorFlowsArgs
-from components.pulumi_credentials import ClusterCredentials
+from components.pulumi_credentials import ClusterCredentials, admin_settings
 from components.registry_schemas import RegistrySchemas, RegistrySchemasArgs
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
@@ -63,6 +63,7 @@ class ActiveActivePair(pulumi.ComponentResource):
                 connectors,
                 {a: args.credentials[a].mm2_password for a in topology.aliases},
                 {a: args.credentials[a].connect_auth for a in topology.aliases},
+                {a: admin_settings(topology.cluster(a), args.credentials[a]) for a in topology.aliases},
             ),
             pulumi.ResourceOptions(parent=self, depends_on=list(self.clusters.values())),
         )

@@ -1,4 +1,6 @@
-"""The bidirectional MM2 deployment: six connectors, each flow on the Connect cluster of its target."""
+"""The bidirectional MM2 deployment: six connectors, each flow on the Connect cluster of its target, and the topics
+MM2 creates for them (remote twins, its own topics) as `MirrorLeftovers` resources, so a dropped topic's twin and,
+on destroy, everything MM2 made go with the stack (components/providers/mirror_leftovers.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -9,7 +11,10 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from components.providers.connector import ConnectorProvider
+from components.providers.mirror_leftovers import LeftoverTopicsProvider
+from kaa.mirror.mm2_leftovers import Leftover, mm2_topics, twins
 from kaa.mirror.mm2_settings import Connector, jaas_config, resolve_jaas
+from kaa.topology import naming
 from kaa.topology.model import Topology
 
 
@@ -20,12 +25,20 @@ class MirrorConnector(Resource, module="kafka-aa", name="MirrorConnector"):
         super().__init__(ConnectorProvider(), name, {"state": None, "worker": None, **props}, opts)
 
 
+class MirrorLeftovers(Resource, module="kafka-aa", name="MirrorLeftovers"):
+    """Topics MM2 makes on one cluster for the stack's flows: deleted once no flow copies them any more."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(LeftoverTopicsProvider(), name, dict(props), opts)
+
+
 @dataclass
 class MirrorFlowsArgs:
     topology: Topology
     connectors: Sequence[Connector]
     mm2_passwords: Mapping[str, pulumi.Input[str | None]]
     connect_auth: Mapping[str, pulumi.Input[Mapping[str, str]] | None] = field(default_factory=dict)
+    admin: Mapping[str, pulumi.Input[Mapping[str, str]]] = field(default_factory=dict)  # per alias, secret
 
 
 def _secret_config(topology: Topology, connector: Connector,
@@ -42,8 +55,13 @@ def _secret_config(topology: Topology, connector: Connector,
 class MirrorFlows(pulumi.ComponentResource):
     def __init__(self, name: str, args: MirrorFlowsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kafka-aa:index:MirrorFlows", name, None, opts)
+        self.leftovers = self._leftovers(name, args) if args.connectors else {}
         self.connectors: dict[str, MirrorConnector] = {}
         for connector in args.connectors:
+            # Connectors depend on the leftovers of their flow and on MM2's own topics of both clusters: Pulumi
+            # then deletes a connector before the topics it writes, so MM2 is stopped before they go.
+            flow = (connector.source, connector.target)
+            after = [r for key, r in self.leftovers.items() if key[0] in (flow, None)]
             target = args.topology.cluster(connector.runs_on)
             self.connectors[connector.name] = MirrorConnector(
                 f"{name}-{connector.name}",
@@ -56,7 +74,31 @@ class MirrorFlows(pulumi.ComponentResource):
                     "require_tasks": connector.kind != "checkpoint",
                     "auth": args.connect_auth.get(connector.runs_on),
                 },
-                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["config", "auth"]),
+                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["config", "auth"], depends_on=after),
             )
         self.states = {n: c.state for n, c in self.connectors.items()}
         self.register_outputs({"connectors": self.states})
+
+    def _leftovers(self, name: str, args: MirrorFlowsArgs) -> dict[tuple[tuple[str, str] | None, str],
+                                                                       MirrorLeftovers]:
+        """One resource per twin (keyed by its flow), so dropping a topic deletes just its twin, and one per
+        cluster for MM2's own topics (keyed None), deleted with the stack."""
+        topology = args.topology
+        connects = [{"url": topology.cluster(a).connect, "auth": args.connect_auth.get(a)} for a in topology.aliases]
+
+        def declare(resource_name: str, cluster: str, topics: tuple[Leftover, ...]) -> MirrorLeftovers:
+            return MirrorLeftovers(
+                resource_name,
+                {"label": cluster, "stack": topology.name, "kafka": args.admin.get(cluster), "connects": connects,
+                 "topics": [t.to_props() for t in topics]},
+                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kafka", "connects"]),
+            )
+
+        out: dict[tuple[tuple[str, str] | None, str], MirrorLeftovers] = {}
+        for source, target in topology.flows:
+            for twin in twins(topology, source, target):
+                out[((source, target), twin.name)] = declare(
+                    f"{name}-twin-{target}-{naming.resource_slug(twin.name)}", target, (twin,))
+        for alias in topology.aliases:
+            out[(None, alias)] = declare(f"{name}-mm2-topics-{alias}", alias, mm2_topics(topology, alias))
+        return out

@@ -555,3 +555,8 @@ def secret_credentials(args: CheckArgs, report: Report) -> None:
                 and any("password" in str(v) for k, v in config.items() if k.endswith("jaas.config"))):
             report(f"connector {res.name}'s config holds MM2's password and is not a secret; make it a secret "
                    "output so the state encrypts it", res.urn)
+        kafka = res.props.get("kafka")
+        if (res.type.endswith(":MirrorLeftovers") and isinstance(kafka, Mapping) and kafka.get("sasl.password")
+                and "kafka" not in res.secret_paths):
+            report(f"{res.name} gets the admin password of {res.props.get('label')} as plain text; pass it from a "
+                   "secret", res.urn)

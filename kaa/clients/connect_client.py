@@ -33,6 +33,11 @@ class ConnectClient:
     def connectors(self) -> list[str]:
         return list(self._call("GET", "/connectors") or [])
 
+    def configs(self) -> dict[str, dict[str, str]]:
+        """Every connector's config in one call (`GET /connectors?expand=info`)."""
+        body = self._call("GET", "/connectors?expand=info") or {}
+        return {name: dict(entry["info"]["config"]) for name, entry in body.items()}
+
     def config(self, name: str) -> dict[str, str] | None:
         body = self._call("GET", f"/connectors/{quote(name, safe='')}/config", ok_missing=True)
         return None if body is None else dict(body)

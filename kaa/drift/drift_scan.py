@@ -39,7 +39,7 @@ from kaa.drift.drift_compare import (
     compare,
     flow_lags,
 )
-from kaa.drift.drift_report import Report, Unreachable
+from kaa.drift.drift_report import EXTRA, Change, Report, Unreachable
 from kaa.errors import ConnectError, KaaError
 from kaa.topology.derive import ClusterState, derive
 from kaa.topology.model import SubjectSpec, Topology
@@ -254,6 +254,17 @@ def notes(options: DriftOptions, parts: tuple[str, ...] = PARTS) -> tuple[str, .
     return (acls, scope, *only)
 
 
+def leftover_note(changes: list[Change] | tuple[Change, ...], stack: str) -> tuple[str, ...]:
+    """Unexpected remote topics are usually twins that outlived their topic: say how they go."""
+    twins = sorted(c.name for c in changes if c.kind == "remote-topic" and c.action == EXTRA)
+    if not twins:
+        return ()
+    return (f"{len(twins)} remote topic(s) no flow of the spec copies ({', '.join(twins[:5])}"
+            f"{', ...' if len(twins) > 5 else ''}): twins left by a dropped topic, a destroyed stack or MM2 run "
+            f"outside Connect; `scripts/kaa twins --stack {stack} --yes` deletes them (`pulumi up` and `destroy` "
+            "of a stack running MM2 on Connect delete its own)",)
+
+
 def scan(topology: Topology, access: PairAccess, options: DriftOptions | None = None, lag: bool = False,
          timeout: float = 15.0, stack: str | None = None, parts: tuple[str, ...] = PARTS) -> Report:
     """Collect both sides and compare them with the topology: the whole `kaa drift`."""
@@ -267,4 +278,4 @@ def scan(topology: Topology, access: PairAccess, options: DriftOptions | None = 
     lags = flow_lags(topology, snapshot, states) if lag else None
     timings["total"] = time.perf_counter() - start
     return Report(stack or topology.name, topology.aliases, tuple(changes), tuple(unreachable), lags,
-                  notes(options, parts), timings)
+                  notes(options, parts) + leftover_note(changes, stack or topology.name), timings)

@@ -31,8 +31,10 @@ from kaa.failover import failover_moves as fo
 from kaa.failover.drill_clients import NumberedProducer, RecordingConsumer
 from kaa.failover.failover_plan import latest_checkpoints, subscription
 from kaa.failover.failover_status import Side, now_ms, status
+from kaa.leftover_removal import live_connectors, remove_leftovers, stop_connectors
 from kaa.local import LocalPair
 from kaa.local.process import signal_if_ours, tracked_pid, wait_gone
+from kaa.mirror.mm2_leftovers import mm2_topics
 from kaa.mirror.mm2_records import decode_checkpoint
 from kaa.polling import retry_on, wait_until
 from kaa.topology import naming
@@ -329,12 +331,15 @@ def heal_connectors(topology: Topology, access: PairAccess) -> list[str]:
 
 def remove(topology: Topology, access: PairAccess) -> None:
     """Delete what the drill applied: connectors (with their stored source offsets, so a later drill starts
-    at the new topics' beginning), topics and MM2's remote copies, ACLs, and the drill's groups."""
+    at the new topics' beginning), topics and MM2's remote copies, MM2's own topics when no other connector uses
+    them, ACLs, and the drill's groups."""
     state = derive(topology)
-    for alias in topology.aliases:
-        client = ConnectClient(access[alias].connect)
+    clients = [ConnectClient(access[alias].connect) for alias in topology.aliases]
+    for alias, client in zip(topology.aliases, clients, strict=True):
         for connector in state[alias].connectors:
             _delete_connector(client, connector.name)
+        stop_connectors(client, [c.name for c in state[alias].connectors])
+    others = live_connectors(clients)
     principals = {topology.mirror.principal} | {p for t in topology.topics for p in t.producers} | {
         c.principal for t in topology.topics for c in t.consumers}
     for alias in topology.aliases:
@@ -346,6 +351,7 @@ def remove(topology: Topology, access: PairAccess) -> None:
         kg.delete_groups(admin, [g for g in kg.group_ids(admin) if g.startswith(GROUP_PREFIX)])
         # deletion is asynchronous; the check runs within this iteration
         wait_until(lambda: not ours & set(admin.topics()), 30, 0.5)  # noqa: B023
+        remove_leftovers(admin, mm2_topics(topology, alias), others)
 
 
 def _delete_connector(client: ConnectClient, name: str) -> None:

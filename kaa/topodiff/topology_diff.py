@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import avro.schema
@@ -153,8 +153,7 @@ class RemoteTopicKind(Kind):
     def describe(self, change: Change, code: Code) -> str:
         if change.action == ADD:
             return f"remote topic {code(change.name)} expected (MM2 creates it from {change.after})"
-        return (f"remote topic {code(change.name)} no longer expected (MM2 stops writing it; "
-                "it stays until deleted by hand)")
+        return f"remote topic {code(change.name)} no longer expected (MM2 stops writing it; {change.after})"
 
     def marks(self, change: Change) -> tuple[Mark, ...]:
         return (("remote", change.cluster, change.name, change.action),)
@@ -290,9 +289,9 @@ def changes_between(base: Topology | None, head: Topology | None) -> list[Change
     changes: list[Change] = []
     for alias in aliases:
         old, new = base_state.get(alias), head_state.get(alias)
-        changes += _topic_changes(alias, old, new)
+        changes += _twins_named(base, _topic_changes(alias, old, new))
         changes += _acl_changes(alias, old, new)
-        changes += _remote_topic_changes(alias, old, new)
+        changes += _remote_topic_changes(alias, old, new, twin_fate(base) if base else "")
     changes += _schema_changes(base, head)
     changes += _mirror_changes(base, head)
     changes += _connector_changes(base, head)
@@ -400,7 +399,31 @@ def _acl_changes(alias: str, old: ClusterState | None, new: ClusterState | None)
     return out
 
 
-def _remote_topic_changes(alias: str, old: ClusterState | None, new: ClusterState | None) -> list[Change]:
+def twin_fate(base: Topology) -> str:
+    """What becomes of a remote twin the head no longer expects (components/mirror_flows.py deletes it when the
+    stack runs MM2 on Connect; MM2 elsewhere is out of the stack's reach)."""
+    if base.mirror.runtime == "connect":
+        return "deleted once no flow copies it"
+    return (f"it stays: MM2 runs outside the stack ({base.mirror.runtime}); once MM2 runs the new config, "
+            f"`scripts/kaa twins --stack {base.name} --yes` deletes it")
+
+
+def _twins_named(base: Topology | None, changes: list[Change]) -> list[Change]:
+    """A deleted mirrored topic's risk names its twin on the other cluster, which goes too (or stays, and how)."""
+    if base is None:
+        return changes
+    mirrored = {t.name for t in base.mirrored_topics}
+    out = []
+    for c in changes:
+        if c.kind == "topic" and c.action == REMOVE and c.name in mirrored and c.cluster:
+            twin = naming.remote_topic(c.cluster, c.name, base.mirror.separator)
+            c = replace(c, risk=f"{c.risk}; its twin {twin} on {base.other(c.cluster).alias}: {twin_fate(base)}")
+        out.append(c)
+    return out
+
+
+def _remote_topic_changes(alias: str, old: ClusterState | None, new: ClusterState | None,
+                          fate: str) -> list[Change]:
     before = _by_name(old.remote_topics if old else ())
     after = _by_name(new.remote_topics if new else ())
     out = []
@@ -409,7 +432,7 @@ def _remote_topic_changes(alias: str, old: ClusterState | None, new: ClusterStat
         out.append(Change("remote-topic", name, ADD, None, f"{remote.source_topic} on {remote.source_alias}", alias))
     for name in before.keys() - after.keys():
         remote = before[name]
-        out.append(Change("remote-topic", name, REMOVE, f"{remote.source_topic} on {remote.source_alias}", None,
+        out.append(Change("remote-topic", name, REMOVE, f"{remote.source_topic} on {remote.source_alias}", fate,
                           alias))
     return out
 
@@ -604,8 +627,13 @@ def _mirror_changes(base: Topology | None, head: Topology | None) -> list[Change
         if name in kept:
             sep = base.mirror.separator
             remotes = " and ".join(f"{naming.remote_topic(s, name, sep)} on {t}" for s, t in base.flows)
-            risk = (f"stops being mirrored: {remotes} get no new records, so consumers that fail over to the "
-                    "other cluster miss everything written from now on")
+            if base.mirror.runtime == "connect":
+                risk = (f"stops being mirrored: {remotes} are deleted with every record in them once the flows "
+                        "stop copying, so consumers that fail over to the other cluster lose the mirrored history "
+                        "and miss everything written from now on")
+            else:
+                risk = (f"stops being mirrored: {remotes} get no new records, so consumers that fail over to the "
+                        f"other cluster miss everything written from now on; {twin_fate(base)}")
         out.append(Change("mirror-flow", name, REMOVE, _flows_text(base), None, MIRROR, risk))
     return out
 

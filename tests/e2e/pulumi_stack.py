@@ -92,8 +92,9 @@ def changed_resources(preview: dict[str, Any]) -> dict[str, str]:
 
 
 def remove_remote_twins(pair: LocalPair, stack: PulumiStack) -> list[str]:
-    """MM2's remote topics are not Pulumi resources, so `destroy` leaves them (issue 18, item 8): after a destroy,
-    delete the twins of the stack's topics on both clusters, so the shared pair is left as it was found."""
+    """A safety net after a destroy that failed part-way: `destroy` deletes the stack's twins itself
+    (`MirrorLeftovers`, tests/e2e/test_mirror_leftovers.py); whatever is left of the twins of the stack's topics
+    is deleted here, so the shared pair is left as it was found."""
     removed = []
     for alias, cluster in derive(load_topology(stack.spec_file, name=stack.name)).items():
         admin = KafkaAdmin(pair.client_settings(alias)["kafka"], alias)

@@ -109,6 +109,8 @@ def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(st
         # the source and checkpoint connectors of both flows now list e2e-payments
         "pair-mirror-e2e-mm2-k1-k2-source": "update", "pair-mirror-e2e-mm2-k2-k1-source": "update",
         "pair-mirror-e2e-mm2-k1-k2-checkpoint": "update", "pair-mirror-e2e-mm2-k2-k1-checkpoint": "update",
+        # MM2 will make the new topic's twin on each side: deleted with the stack
+        "pair-mirror-twin-K2-k1.e2e-payments": "create", "pair-mirror-twin-K1-k2.e2e-payments": "create",
         # MM2 reads the new topic on each side
         **{f"pair-{a}-acl-e2e-mm2-topic-literal-e2e-payments-{op}": "create"
            for a in ("K1", "K2") for op in ("read", "describe", "describe_configs")},

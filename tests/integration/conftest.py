@@ -57,3 +57,53 @@ def registry_urls(local_pair: LocalPair) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def connect_urls(local_pair: LocalPair) -> dict[str, str]:
     return {alias: str(local_pair.client_settings(alias)["connect"]) for alias in local_pair.aliases}
+
+
+def _pair_snapshot(pair: LocalPair) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    from kaa.clients.connect_client import ConnectClient
+    from kaa.clients.kafka_admin import KafkaAdmin
+
+    settings = {a: pair.client_settings(a) for a in pair.aliases}
+    return ({a: set(KafkaAdmin(s["kafka"], a).topics()) for a, s in settings.items()},
+            {a: set(ConnectClient(s["connect"]).connectors()) for a, s in settings.items()})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pair_left_as_found(local_pair: LocalPair) -> Iterator[None]:
+    """The tier leaves the shared pair as it found it, whether its tests pass or fail: after the session, any
+    connector or topic that appeared and is still there (a twin, MM2's own topics no connector uses any more) is
+    removed, and the session fails naming it, so a test that leaks is caught. What the `local` Pulumi stack may
+    create meanwhile (the lead's pair) is not counted; neither is a MM2 topic a live connector still uses."""
+    from kaa.clients.connect_client import ConnectClient
+    from kaa.clients.kafka_admin import KafkaAdmin
+    from kaa.leftover_removal import live_connectors, stop_connectors
+    from kaa.local.endpoints import LOCAL_STACK
+    from kaa.mirror.mm2_leftovers import kept_by, mm2_topics
+    from kaa.topology.derive import derive
+    from kaa.topology.spec import load_topology
+
+    topics_before, connectors_before = _pair_snapshot(local_pair)
+    yield
+    local = load_topology(LOCAL_STACK)
+    state = derive(local)
+    topics_after, connectors_after = _pair_snapshot(local_pair)
+    leaks: list[str] = []
+    for alias in local_pair.aliases:
+        client = ConnectClient(local_pair.client_settings(alias)["connect"])
+        spare = {c.name for c in state[alias].connectors}
+        new = sorted(connectors_after[alias] - connectors_before[alias] - spare)
+        stop_connectors(client, new)
+        leaks += [f"connector {n} on {alias}'s Connect" for n in new]
+    connectors = live_connectors(ConnectClient(local_pair.client_settings(a)["connect"]) for a in local_pair.aliases)
+    for alias in local_pair.aliases:
+        own = {t.name for t in state[alias].topics} | {r.name for r in state[alias].remote_topics}
+        mm2 = {m.name: m for m in mm2_topics(local, alias)}
+        new = topics_after[alias] - topics_before[alias] - own
+        new = {t for t in new if not t.startswith("_")}
+        new = {t for t in new if t not in mm2 or kept_by(mm2[t], connectors) is None}
+        if new:
+            KafkaAdmin(local_pair.client_settings(alias)["kafka"], alias).delete_topics(sorted(new))
+            leaks += [f"topic {t} on {alias}" for t in sorted(new)]
+    if leaks:
+        pytest.fail("the integration tier left these on the shared pair (now removed): " + ", ".join(leaks),
+                    pytrace=False)

@@ -20,14 +20,17 @@ from pathlib import Path
 import pytest
 from confluent_kafka.admin import ScramMechanism, UserScramCredentialDeletion
 
+from kaa.clients.connect_client import ConnectClient
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.kafka_groups import delete_groups, group_ids
 from kaa.clients.pair_access import PairAccess
 from kaa.direct_apply import apply_kafka
+from kaa.leftover_removal import live_connectors, remove_leftovers
 from kaa.local import LocalPair, configs
 from kaa.local.java import find_java
 from kaa.local.local_pair import KAFKA_MIN_JAVA
 from kaa.local.runtime import load_runtime
+from kaa.mirror.mm2_leftovers import mm2_topics
 from kaa.mirror.mm2_records import decode_checkpoint, decode_heartbeat
 from kaa.mirror.mm2_render import SECRETS_FILE, render_properties
 from kaa.mirror.mm2_settings import flow_settings
@@ -74,7 +77,9 @@ def access(local_pair: LocalPair, topology: Topology) -> PairAccess:
 
 def _remove(topology: Topology, access: PairAccess, topic: str) -> None:
     """The run's topics (local, remote, any cycle), the workers' internal topics and groups, the run's group,
-    the principals' ACLs and the MM2 credential. Shared MM2 topics (heartbeats, checkpoints, offset syncs) stay."""
+    the principals' ACLs and the MM2 credential; MM2's own topics (heartbeats, checkpoints, offset syncs) unless a
+    connector on the pair's Connect still uses them."""
+    others = live_connectors(ConnectClient(access[a].connect) for a in topology.aliases)
     principals = {topology.mirror.principal} | {p for t in topology.topics for p in t.producers} | {
         c.principal for t in topology.topics for c in t.consumers}
     for alias in topology.aliases:
@@ -83,6 +88,7 @@ def _remove(topology: Topology, access: PairAccess, topic: str) -> None:
         names = set(admin.topics())
         ours = {n for n in names if n == topic or n.endswith(f".{topic}")} | set(naming.mm2_worker_topics(other))
         admin.delete_topics(sorted(ours & names))
+        remove_leftovers(admin, mm2_topics(topology, alias), others)
         admin.delete_acls([a for a in admin.acls() if a.principal in principals])
         live_groups = set(group_ids(admin))
         delete_groups(admin, [g for g in (GROUP, naming.mm2_worker_group(other)) if g in live_groups])

@@ -6,6 +6,8 @@ from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.registry_client import RegistryClient
 from kaa.direct_apply import ApplyResult, apply_topology
+from kaa.leftover_removal import live_connectors, remove_leftovers, stop_connectors
+from kaa.mirror.mm2_leftovers import mm2_topics
 from kaa.topology import naming
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
@@ -15,12 +17,13 @@ APP_USERS = {"it-producer": "it-producer-secret", "it-consumer": "it-consumer-se
 
 
 def remove(topology: Topology, access: PairAccess) -> None:
-    """Delete what `apply` made (connectors first), plus the remote topics MM2 made for it."""
+    """Delete what `apply` made (connectors first, waiting until Connect has forgotten them), plus the remote
+    topics MM2 made for it and MM2's own topics when no other connector on the pair uses them."""
     state = derive(topology)
-    for alias in topology.aliases:
-        client = ConnectClient(access[alias].connect)
-        for connector in state[alias].connectors:
-            client.delete(connector.name)
+    connects = [ConnectClient(access[alias].connect) for alias in topology.aliases]
+    for alias, client in zip(topology.aliases, connects, strict=True):
+        stop_connectors(client, [c.name for c in state[alias].connectors])
+    others = live_connectors(connects)
     principals = {topology.mirror.principal} | {p for t in topology.topics for p in t.producers} | {
         c.principal for t in topology.topics for c in t.consumers}
     for alias in topology.aliases:
@@ -29,6 +32,8 @@ def remove(topology: Topology, access: PairAccess) -> None:
                                                       if r.source_topic != "heartbeats"}
         cycles = {n for n in admin.topics() if any(n.endswith(f".{t.name}") for t in topology.topics)}
         admin.delete_topics(sorted((ours | cycles) & set(admin.topics())))
+        if topology.mirror.runtime == "connect":
+            remove_leftovers(admin, mm2_topics(topology, alias), others)
         admin.delete_acls([a for a in admin.acls() if a.principal in principals])
         registry = RegistryClient(access[alias].schema_registry)
         for subject in state[alias].subjects:

@@ -14,7 +14,7 @@ import pytest
 
 from components.kafka_cluster import PULUMI_OPERATIONS
 from kaa.topology.derive import derive
-from tests.component_capture import declare_pair, registered, start, unwrap_secret
+from tests.component_capture import declare_pair, is_secret, registered, start, unwrap_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,3 +198,40 @@ def test_subjects_register_one_after_another_and_the_second_registry_after_the_f
     for subject in order:
         assert subjects[f"pair-K1-schemas-{subject}"].urn in subjects[f"pair-K2-schemas-{subject}"].dependencies
         assert not any("pair-K2-" in d for d in subjects[f"pair-K1-schemas-{subject}"].dependencies)
+
+
+def test_the_topics_mm2_makes_are_declared_per_twin_and_deleted_after_the_connectors():
+    """Each flow's twins (one resource each, so a dropped topic deletes just its twin) and MM2's own topics per
+    cluster are `MirrorLeftovers`; every connector depends on its flow's twins and on both clusters' MM2 topics, so
+    Pulumi deletes the connector first. Their admin settings reach them only as a secret."""
+    from kaa.topology.spec import load_topology
+
+    topology = load_topology(ROOT / "stacks" / "local.yaml")
+    registrations = registered(topology)
+    leftovers = {r.name: r for r in registrations if r.typ.endswith(":MirrorLeftovers")}
+    mirrored = [t.name for t in topology.mirrored_topics]
+    expected = {f"pair-mirror-twin-{target}-{source.lower()}.{t}": (target, f"{source}.{t}", source, t)
+                for source, target in topology.flows for t in mirrored}
+    assert set(leftovers) == set(expected) | {"pair-mirror-mm2-topics-K1", "pair-mirror-mm2-topics-K2"}
+    for name, (target, twin, source, topic) in expected.items():
+        r = leftovers[name]
+        assert r.inputs["label"] == target
+        assert r.inputs["topics"] == [{"name": twin, "cluster": target, "source": source, "target": target,
+                                       "copies": topic}]
+        kafka = r.inputs["kafka"]
+        assert is_secret(kafka) and unwrap_secret(kafka)["sasl.password"] == f"{target}-admin-pw"
+        assert unwrap_secret(kafka)["bootstrap.servers"] == {"K1": "127.0.0.1:19092", "K2": "127.0.0.1:29092"}[target]
+    assert [t["name"] for t in leftovers["pair-mirror-mm2-topics-K2"].inputs["topics"]] == [
+        "heartbeats", "K1.heartbeats", "K1.checkpoints.internal", "mm2-offset-syncs.K1.internal"]
+    connectors = [r for r in registrations if r.typ.endswith(":MirrorConnector")]
+    for c in connectors:
+        source, target = c.inputs["flow"].split("->")
+        own = {leftovers[n].urn for n, e in expected.items() if (e[2], e[0]) == (source, target)}
+        others = {leftovers[n].urn for n, e in expected.items() if (e[2], e[0]) != (source, target)}
+        mm2 = {leftovers[f"pair-mirror-mm2-topics-{a}"].urn for a in ("K1", "K2")}
+        assert own | mm2 <= set(c.dependencies) and not others & set(c.dependencies), c.name
+
+
+def test_mm2_outside_connect_gets_no_leftover_resources(dedicated_pair):
+    mocks, component, _ = dedicated_pair
+    assert component.mirror.leftovers == {}

@@ -20,6 +20,7 @@ from kaa.drift.drift_compare import (
     flow_lags,
 )
 from kaa.drift.drift_report import KINDS, RENDERERS, Change, FlowLag, Report, Unreachable
+from kaa.drift.drift_scan import leftover_note
 from kaa.mirror.mm2_settings import jaas_config, remote_replication_factor, resolve_jaas
 from kaa.redaction import SECRET_MASK, mask, scrub
 from kaa.topology.acls import Acl
@@ -175,6 +176,11 @@ def test_remote_topics_missing_unexpected_and_cycles(local, snap):
     ]
     assert [c.name for c in compare(local, with_kafka(snap, "K2", topics=topics), DriftOptions(scope="pay.*"))] \
         == ["K1.payments"]
+    # an unexpected twin is what a dropped topic or a destroyed stack leaves: the report says how it goes
+    (note,) = leftover_note(changes, "local")
+    assert note.startswith("1 remote topic(s) no flow of the spec copies (K1.legacy): twins left by")
+    assert "`scripts/kaa twins --stack local --yes` deletes them" in note
+    assert leftover_note([c for c in changes if c.name != "K1.legacy"], "local") == ()
 
 
 def test_a_remote_topic_is_compared_with_its_source_not_with_the_spec(local, snap):

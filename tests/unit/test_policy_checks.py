@@ -493,6 +493,16 @@ def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
     ]
 
 
+def test_the_admin_password_of_the_mm2_leftovers_must_be_a_secret(prod_res, prod_ctx):
+    leftovers = [r for r in prod_res if r.type.endswith(":MirrorLeftovers")]
+    assert leftovers and all("kafka" in r.secret_paths and r.props["kafka"]["sasl.password"] for r in leftovers)
+    assert run(checks.secret_credentials, prod_res, prod_ctx).violations == []
+    plain = [replace(r, secret_paths=frozenset()) if r.type.endswith(":MirrorLeftovers") else r for r in prod_res]
+    report = run(checks.secret_credentials, plain, prod_ctx)
+    assert sorted(u.rsplit("::", 1)[-1] for _, u in report.violations) == sorted(r.name for r in leftovers)
+    assert all("gets the admin password of K" in m for m, _ in report.violations)
+
+
 def test_secret_credentials_trusts_the_provider_inputs_when_outputs_lose_the_mark(prod_res, prod_ctx):
     outputs_only = [replace(r, secret_paths=frozenset()) if r.type == PROVIDER else r for r in prod_res]
     assert run(checks.secret_credentials, outputs_only, prod_ctx).violations == []

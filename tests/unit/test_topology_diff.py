@@ -450,3 +450,20 @@ def test_every_kind_of_change_reads_and_marks_itself(change: Change, text: str, 
                                            (90_000, "90s"), (60_000, "1min"), (3_600_000, "1h"), (86_400_000, "1d")])
 def test_durations_read_in_the_largest_whole_unit(ms: int, shown: str) -> None:
     assert _duration(ms) == shown
+
+
+def test_a_dropped_mirrored_topic_names_its_twin_and_whether_the_toolkit_deletes_it(local: Topology) -> None:
+    dropped = local.mirrored_topics[0].name
+    head = replace(local, topics=tuple(t for t in local.topics if t.name != dropped))
+    diff = diff_topologies(local, head, "local")
+    risks = {c.cluster: c.risk for c in by(diff, "topic", "remove")}
+    assert risks["K1"].endswith(f"its twin K1.{dropped} on K2: deleted once no flow copies it")
+    assert risks["K2"].endswith(f"its twin K2.{dropped} on K1: deleted once no flow copies it")
+    remote = {c.name: c.describe() for c in by(diff, "remote-topic", "remove")}
+    assert remote[f"K1.{dropped}"].endswith("deleted once no flow copies it)")
+    # MM2 outside Connect: the stack cannot stop it first, so the twin stays and the line says how to delete it
+    outside = replace(local, mirror=replace(local.mirror, runtime="dedicated"))
+    diff = diff_topologies(outside, replace(head, mirror=outside.mirror), "local")
+    (k1,) = [c.risk for c in by(diff, "topic", "remove") if c.cluster == "K1"]
+    assert f"its twin K1.{dropped} on K2: it stays: MM2 runs outside the stack (dedicated)" in k1
+    assert k1.endswith(f"`scripts/kaa twins --stack {local.name} --yes` deletes it")
