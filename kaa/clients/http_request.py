@@ -5,6 +5,7 @@ from typing import Any
 
 import requests
 
+from kaa.clients.http_tls import tls_cause
 from kaa.errors import KaaError, UnreachableError
 
 
@@ -22,7 +23,7 @@ def request(
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
-        reason = type(exc).__name__
+        reason = tls_cause(exc) or type(exc).__name__
         raise UnreachableError(f"{what} at {url} did not answer ({reason}); check that it runs and the URL is right") \
             from exc
     if response.status_code == 404 and ok_missing:
