@@ -7,6 +7,7 @@ import sys
 
 from kaa.cli.stack_args import add_stack_argument, load_stack
 from kaa.clients.pair_access import PairAccess, env_name
+from kaa.clients.reachability import refuse_bad_settings
 from kaa.drift.drift_compare import DriftOptions
 from kaa.drift.drift_report import RENDERERS
 from kaa.drift.drift_scan import PARTS, scan
@@ -39,7 +40,8 @@ Credentials: the `local` stack (or --local) reads the running local pair; other 
 call (a Kafka metadata request, GET /subjects, GET /connectors): else one line per part names the cluster, the
 endpoint, the cause and the key to fix, and the command exits 2."""
 
-EPILOG = "Exit codes: 0 no drift, 1 drift found, 2 error (bad stack, missing credentials, or a part unreachable)."
+EPILOG = ("Exit codes: 0 no drift, 1 drift found, 2 error (bad stack, missing credentials, a part unreachable, or "
+          "a part refusing the credentials or certificates).")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -106,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 from None
     topology = load_stack(args)
     access = pair_access(args, topology)
+    refuse_bad_settings(topology, access, args.only, min(args.timeout, 10.0))
     options = DriftOptions(scope=args.scope, all_acls=args.all_acls, max_lag=args.max_lag)
     report = scan(topology, access, options, lag=args.lag or args.max_lag is not None, timeout=args.timeout,
                   stack=topology.name, parts=args.only)
