@@ -46,7 +46,7 @@ def _short(text: str) -> str:
 def kafka_failure(messages: list[str], mechanism: str | None) -> Failure:
     """Classify what librdkafka said (its error callback's and the request's errors)."""
     messages = [re.sub(r" \(after \d+ms in state \w+\)", "", m) for m in messages]
-    useful = [m for m in dict.fromkeys(messages) if m and "brokers are down" not in m]
+    useful = [m for m in dict.fromkeys(messages) if m and "brokers are down" not in m and "Timed out" not in m]
     text = " | ".join(useful or [m for m in messages if m])
     lowered = text.lower()
     if "sasl.username" in lowered or "sasl.password" in lowered:
@@ -85,15 +85,22 @@ def probe_kafka(settings: dict[str, str], timeout: float) -> Failure | None:
     fatal = (KafkaError._AUTHENTICATION, KafkaError._SSL)  # noqa: SLF001 (librdkafka's own codes)
     while not future.done() and time.monotonic() < deadline:
         admin.poll(0.1)
-        if any(e.code() in fatal for e in errors):
+        # a refused login or certificate does not heal by retrying: stop at the first one
+        if any(e.code() in fatal or _refusal(e.str()) for e in errors):
             break
     if future.done() and future.exception() is None:
         return None
     messages = [e.str() for e in errors]
     if future.done():
         error = future.exception()
-        messages.append(str(error.args[0] if isinstance(error, KafkaException) and error.args else error))
+        reason = error.args[0] if isinstance(error, KafkaException) and error.args else error
+        messages.append(reason.str() if isinstance(reason, KafkaError) else str(reason))
     return kafka_failure(messages, mechanism)
+
+
+def _refusal(message: str) -> bool:
+    lowered = message.lower()
+    return "ssl" in lowered and ("alert" in lowered or "certificate" in lowered) or "authentication failed" in lowered
 
 
 def probe_http(url: str, path: str, auth: tuple[str, str] | None, tls: HttpTls, timeout: float,
