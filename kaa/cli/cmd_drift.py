@@ -16,6 +16,8 @@ from kaa.redaction import scrub
 from kaa.topology.model import Topology
 
 LOCAL_STACK = "local"
+LOCAL_TLS_STACK = "local-tls"
+LOCAL_STACKS = {LOCAL_STACK: False, LOCAL_TLS_STACK: True}  # stack -> the local pair's TLS profile
 
 DESCRIPTION = """\
 Compare what is live on both clusters, both schema registries and both Kafka Connect workers with the stack's
@@ -28,7 +30,8 @@ derived state and with each other, in one parallel scan of batched requests:
   mirror       each MM2 connector present on its target's Connect, RUNNING with every task, with the derived
                config (secrets compared masked, never shown); --lag adds replication lag per flow
 
-Credentials: the `local` stack (or --local) reads the running local pair; other stacks read from the environment
+Credentials: the `local` and `local-tls` stacks (or --local) read the running local pair (`kaa local up [--tls]`);
+other stacks read from the environment
   KAA_<ALIAS>_ADMIN_USERNAME, _ADMIN_PASSWORD        Kafka admin principal (SASL PLAIN or SCRAM)
   KAA_<ALIAS>_KAFKA_CA_FILE, _KAFKA_CERT_FILE,       Kafka TLS: CA (default: the stack's security.ssl_truststore),
     _KAFKA_KEY_FILE, _KAFKA_KEY_PASSWORD             client certificate and key for mutual TLS
@@ -79,9 +82,10 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
-    if args.local or args.stack == LOCAL_STACK:
+    if args.local or args.stack in LOCAL_STACKS:
         from kaa.local import LocalPair
-        access = PairAccess.from_status(LocalPair().status_document(), {})
+        tls = LOCAL_STACKS.get(args.stack, topology.name == LOCAL_TLS_STACK)
+        access = PairAccess.from_status(LocalPair(tls=tls).status_document(), {})
     else:
         access = PairAccess.from_env(topology)
         missing = [env_name(c.alias, f"admin_{what}") for c in topology.clusters if c.security.uses_sasl
