@@ -7,6 +7,7 @@ import sys
 
 from kaa.cli.stack_args import add_stack_argument, load_stack
 from kaa.clients.pair_access import PairAccess, env_name
+from kaa.clients.reachability import refuse_bad_settings
 from kaa.drift.drift_compare import DriftOptions
 from kaa.drift.drift_report import RENDERERS
 from kaa.drift.drift_scan import PARTS, scan
@@ -15,6 +16,8 @@ from kaa.redaction import scrub
 from kaa.topology.model import Topology
 
 LOCAL_STACK = "local"
+LOCAL_TLS_STACK = "local-tls"
+LOCAL_STACKS = {LOCAL_STACK: False, LOCAL_TLS_STACK: True}  # stack -> the local pair's TLS profile
 
 DESCRIPTION = """\
 Compare what is live on both clusters, both schema registries and both Kafka Connect workers with the stack's
@@ -27,7 +30,8 @@ derived state and with each other, in one parallel scan of batched requests:
   mirror       each MM2 connector present on its target's Connect, RUNNING with every task, with the derived
                config (secrets compared masked, never shown); --lag adds replication lag per flow
 
-Credentials: the `local` stack (or --local) reads the running local pair; other stacks read from the environment
+Credentials: the `local` and `local-tls` stacks (or --local) read the running local pair (`kaa local up [--tls]`);
+other stacks read from the environment
   KAA_<ALIAS>_ADMIN_USERNAME, _ADMIN_PASSWORD        Kafka admin principal (SASL PLAIN or SCRAM)
   KAA_<ALIAS>_KAFKA_CA_FILE, _KAFKA_CERT_FILE,       Kafka TLS: CA (default: the stack's security.ssl_truststore),
     _KAFKA_KEY_FILE, _KAFKA_KEY_PASSWORD             client certificate and key for mutual TLS
@@ -39,7 +43,8 @@ Credentials: the `local` stack (or --local) reads the running local pair; other 
 call (a Kafka metadata request, GET /subjects, GET /connectors): else one line per part names the cluster, the
 endpoint, the cause and the key to fix, and the command exits 2."""
 
-EPILOG = "Exit codes: 0 no drift, 1 drift found, 2 error (bad stack, missing credentials, or a part unreachable)."
+EPILOG = ("Exit codes: 0 no drift, 1 drift found, 2 error (bad stack, missing credentials, a part unreachable, or "
+          "a part refusing the credentials or certificates).")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -77,9 +82,10 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
-    if args.local or args.stack == LOCAL_STACK:
+    if args.local or args.stack in LOCAL_STACKS:
         from kaa.local import LocalPair
-        access = PairAccess.from_status(LocalPair().status_document(), {})
+        tls = LOCAL_STACKS.get(args.stack, topology.name == LOCAL_TLS_STACK)
+        access = PairAccess.from_status(LocalPair(tls=tls).status_document(), {})
     else:
         access = PairAccess.from_env(topology)
         missing = [env_name(c.alias, f"admin_{what}") for c in topology.clusters if c.security.uses_sasl
@@ -106,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
                 from None
     topology = load_stack(args)
     access = pair_access(args, topology)
+    refuse_bad_settings(topology, access, args.only, min(args.timeout, 10.0))
     options = DriftOptions(scope=args.scope, all_acls=args.all_acls, max_lag=args.max_lag)
     report = scan(topology, access, options, lag=args.lag or args.max_lag is not None, timeout=args.timeout,
                   stack=topology.name, parts=args.only)

@@ -21,12 +21,12 @@ class ConnectClient:
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         if auth:
             self.session.auth = auth
-        for key, value in (tls or HttpTls()).requests_options().items():
-            setattr(self.session, key, value)
+        # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's `verify`
+        self.tls_options = (tls or HttpTls()).requests_options()
 
     def _call(self, method: str, path: str, ok_missing: bool = False, **kwargs: Any) -> Any:
         response = request(self.session, method, f"{self.url}{path}", "Kafka Connect", ConnectError,
-                           self.timeout, ok_missing=ok_missing, **kwargs)
+                           self.timeout, ok_missing=ok_missing, **self.tls_options, **kwargs)
         if response is None:
             return None
         return response.json() if response.content else None

@@ -128,17 +128,18 @@ class PairAccess:
     @classmethod
     def from_status(cls, status: Mapping[str, Any], mm2_passwords: Mapping[str, str]) -> PairAccess:
         """From the `kaa local status --json` document: per cluster `kafka` (librdkafka settings),
-        `schema_registry` and `connect` URLs, and where the pair has them `registry_auth` / `connect_auth`
-        ({username, password}) and `http_tls` ({ca_file, cert_file, key_file}). An HTTPS pair without `http_tls`
-        is verified against its Kafka CA (`kafka.ssl.ca.location`): one local CA signs every part."""
+        `schema_registry` and `connect` URLs, and where the pair has them `schema_registry_auth` / `connect_auth`
+        ({username, password}), `ca_file` or `http_tls` ({ca_file, cert_file, key_file}). An HTTPS pair without
+        either is verified against its Kafka CA (`kafka.ssl.ca.location`): one local CA signs every part."""
         out = {}
         for alias, entry in status["clusters"].items():
             kafka = dict(entry["kafka"])
             tls = entry.get("http_tls") or {}
-            http_tls = HttpTls(str(tls.get("ca_file") or kafka.get("ssl.ca.location", "")),
+            ca = tls.get("ca_file") or entry.get("ca_file") or kafka.get("ssl.ca.location", "")
+            http_tls = HttpTls(str(ca),
                                str(tls.get("cert_file") or ""), str(tls.get("key_file") or ""))
             out[alias] = ClusterAccess(kafka, entry["schema_registry"], entry["connect"], mm2_passwords.get(alias, ""),
-                                       _user_password(entry.get("registry_auth")),
+                                       _user_password(entry.get("schema_registry_auth") or entry.get("registry_auth")),
                                        _user_password(entry.get("connect_auth")), http_tls, _status_fix(alias))
         return cls(out)
 

@@ -183,7 +183,7 @@ def connect_snapshot(url: str, timeout: float, auth: tuple[str, str] | None = No
                      tls: HttpTls | None = None) -> ConnectSnapshot:
     client = ConnectClient(url, auth, timeout=timeout, tls=tls)
     response = request(client.session, "GET", f"{client.url}/connectors?expand=info&expand=status",
-                       "Kafka Connect", ConnectError, timeout)
+                       "Kafka Connect", ConnectError, timeout, **client.tls_options)
     body: dict[str, Any] = response.json() if response is not None and response.content else {}
     out = {}
     for name, entry in body.items():
