@@ -65,3 +65,21 @@ def test_bad_tls_settings_are_one_line_naming_file_and_key(tmp_path: Path, secur
         stack(tmp_path, security)
     problems = caught.value.problems
     assert len(problems) == 1 and line in problems[0] and "stack.yaml" in problems[0], problems
+
+
+def test_commands_reach_the_pair_with_the_files_the_stack_names(tmp_path: Path) -> None:
+    """`kaa drift`/`failover` and the pre-flight default to the stack's CA, client certificate and HTTPS CA; an
+    environment variable still wins, and a failure names the stack key to fix."""
+    from kaa.clients.pair_access import PairAccess
+
+    topology = stack(tmp_path, "{protocol: SSL, ssl_truststore: /ca.pem, ssl_client_cert: /c.pem, "
+                               "ssl_client_key: /k.pem, http_ca: /http-ca.pem}")
+    k1 = PairAccess.from_config(topology, {}, {}).clusters["K1"]
+    assert (k1.kafka["ssl.ca.location"], k1.kafka["ssl.certificate.location"], k1.kafka["ssl.key.location"]) == (
+        "/ca.pem", "/c.pem", "/k.pem")
+    assert k1.http_tls.ca_file == "/http-ca.pem"
+    assert "clusters.K1.security.http_ca" in k1.fix["http_ca"]
+    overridden = PairAccess.from_config(topology, {}, {"KAA_K1_HTTP_CA_FILE": "/env-ca.pem"}).clusters["K1"]
+    assert overridden.http_tls.ca_file == "/env-ca.pem"
+    k2 = PairAccess.from_config(topology, {}, {}).clusters["K2"]  # plaintext: no files
+    assert k2.http_tls.ca_file == "" and "ssl.ca.location" not in k2.kafka
