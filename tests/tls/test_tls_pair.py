@@ -18,6 +18,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from kaa.clients.kafka_admin import KafkaAdmin
+from kaa.clients.reachability import probe_kafka
 from kaa.local import LocalPair
 from tests.integration.kafka_helpers import consume, eventually, produce, topic_names
 from tests.tls.conftest import ROOT, TlsStack
@@ -88,6 +89,13 @@ def test_the_mtls_listener_takes_the_client_certificate_as_the_admin(tls_pair: L
         admin.list_topics(timeout=5)
     admin.poll(0)
     assert any("ssl" in e.str().lower() or "handshake" in e.str().lower() for e in errors), errors
+
+
+def test_sasl_plain_over_tls_logs_in_and_a_wrong_plain_password_is_refused(tls_pair: LocalPair) -> None:
+    plain = {**kafka(tls_pair, "K2"), "sasl.mechanism": "PLAIN"}
+    assert "orders" in KafkaAdmin(plain, "K2").topics()
+    failure = probe_kafka({**plain, "sasl.password": "not-the-password"}, 10.0)
+    assert failure is not None and failure.cause.startswith("authentication failed (SASL PLAIN)"), failure
 
 
 def test_registries_and_connect_refuse_anonymous_calls(tls_pair: LocalPair) -> None:

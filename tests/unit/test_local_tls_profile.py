@@ -65,6 +65,9 @@ def test_brokers_listen_sasl_ssl_and_mtls_and_trust_their_own_ca(tmp_path: Path)
     assert k1["ssl.keystore.password"] == (tmp_path / "tls" / "server.p12.password").read_text().strip()
     assert (k1["ssl.truststore.type"], k1["ssl.truststore.location"]) == ("PEM", str(tmp_path / "tls" / "ca.pem"))
     assert k1["ssl.principal.mapping.rules"].startswith("RULE:^CN=")
+    assert k1["sasl.enabled.mechanisms"] == "SCRAM-SHA-512,PLAIN"  # PLAIN over TLS too
+    assert k1["sasl.mechanism.inter.broker.protocol"] == "SCRAM-SHA-512"
+    assert 'user_admin="admin-secret"' in k1["listener.name.client.plain.sasl.jaas.config"]
     assert stat.S_IMODE(pair.services(("kafka",), ("K1",))[0].config_file.stat().st_mode) == 0o600
 
 
