@@ -53,24 +53,27 @@ class TlsStack:
     """`pulumi` on the local-tls stack in a private project folder (so config edits never touch the repo's
     Pulumi.local-tls.yaml), with its state in the TLS pair's state folder."""
 
-    def __init__(self, workdir: Path, pair: LocalPair, env: dict[str, str]):
+    def __init__(self, workdir: Path, pair: LocalPair, env: dict[str, str], name: str = LOCAL_TLS_STACK,
+                 state: Path | None = None):
+        self.name = name
         self.project = workdir / "project"
         self.project.mkdir(parents=True, exist_ok=True)
         for entry in PROJECT_FILES:
             link = self.project / entry
             if not link.exists():
                 link.symlink_to(ROOT / entry)
-        shutil.copy(ROOT / f"Pulumi.{LOCAL_TLS_STACK}.yaml", self.project / f"Pulumi.{LOCAL_TLS_STACK}.yaml")
-        state = pair.state_dir / "pulumi-tests"
+        if name == LOCAL_TLS_STACK:
+            shutil.copy(ROOT / f"Pulumi.{name}.yaml", self.project / f"Pulumi.{name}.yaml")
+        state = state or pair.state_dir / "pulumi-tests"
         state.mkdir(exist_ok=True)
         self.env = {**env, "PULUMI_BACKEND_URL": f"file://{state}", "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
                     "KAA_LOCAL_TLS_STATE": str(pair.state_dir)}
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-        subprocess.run(["pulumi", "stack", "select", "--create", LOCAL_TLS_STACK, "--non-interactive"],
+        subprocess.run(["pulumi", "stack", "select", "--create", name, "--non-interactive"],
                        cwd=self.project, env=self.env, capture_output=True, text=True, check=False)
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        cmd = ["pulumi", *args, "--stack", LOCAL_TLS_STACK, "--non-interactive"]
+        cmd = ["pulumi", *args, "--stack", self.name, "--non-interactive"]
         result = subprocess.run(cmd, cwd=self.project, env=self.env, text=True, capture_output=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(cmd[:3])} failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
@@ -92,13 +95,17 @@ class TlsStack:
 
 
 @pytest.fixture(scope="session")
-def tls_stack(tls_pair: LocalPair, tmp_path_factory: pytest.TempPathFactory) -> TlsStack:
-    """The local-tls stack, brought up (after a refresh) on the TLS pair."""
+def engine() -> dict[str, str]:
     try:
-        env = engine_env()
+        return engine_env()
     except KaaError as exc:
         pytest.fail(f"the Pulumi engine is not available: {exc}", pytrace=False)
-    stack = TlsStack(tmp_path_factory.mktemp("local-tls"), tls_pair, env)
+
+
+@pytest.fixture(scope="session")
+def tls_stack(tls_pair: LocalPair, engine: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> TlsStack:
+    """The local-tls stack, brought up (after a refresh) on the TLS pair."""
+    stack = TlsStack(tmp_path_factory.mktemp("local-tls"), tls_pair, engine)
     known = json.loads(stack.run("stack", "export").stdout).get("deployment", {}).get("resources") or []
     held = KafkaAdmin(tls_pair.client_settings("K1")["kafka"], "K1").topics()
     if not known and "orders" in held:
