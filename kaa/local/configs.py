@@ -146,6 +146,9 @@ def connect_properties(cluster: ClusterEndpoints, tls: TlsFiles | None = None) -
         "header.converter": BYTE_ARRAY_CONVERTER,
         "connector.client.config.override.policy": "All",
         "offset.flush.interval.ms": "5000",
+        # One worker per Connect cluster: when a broker restart costs the worker its membership, waiting for a
+        # "lost" member to come back (default 5 min) only leaves its connectors UNASSIGNED; reassign at once.
+        "scheduled.rebalance.max.delay.ms": "0",
         "listeners": f"http://{cluster.host}:{cluster.connect_port}",
         "rest.advertised.host.name": cluster.host,
         "rest.advertised.port": str(cluster.connect_port),

@@ -81,6 +81,7 @@ def test_connect_serves_https_with_basic_auth_and_its_clients_verify_the_ca(tmp_
     for prefix in ("", "producer.", "consumer.", "admin."):
         assert props[prefix + "security.protocol"] == "SASL_SSL"
         assert props[prefix + "ssl.truststore.location"] == str(tmp_path / "tls" / "ca.pem")
+    assert props["scheduled.rebalance.max.delay.ms"] == "0"  # a lone worker reassigns at once after a restart
     assert f'file="{service.rest_users_file}"' in service.jaas_file.read_text()
     assert service.rest_users_file.read_text() == f"{CONNECT_REST.name}: {CONNECT_REST.password}\n"
     command = pair.command(service, "java")
