@@ -83,6 +83,10 @@ def _down(args: argparse.Namespace) -> int:
         print("nothing to stop")
     if args.wipe:
         print(f"wiped {pair.state_dir}")
+    if args.wipe and pair.tls:
+        print("the local-tls stack's state still lists what the pair held: `pulumi up --refresh --stack local-tls` "
+              "(tests/tls refreshes on its own)")
+    elif args.wipe:
         print("the local Pulumi stack's state still lists what the pair held; `make up` (kaa quickstart) sees "
               "that and refreshes it before its update")
     return 0

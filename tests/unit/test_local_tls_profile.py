@@ -141,3 +141,11 @@ def test_only_the_tls_pair_needs_connects_basic_auth_extension(tmp_path: Path) -
     runtime.connect_basic_auth_jar.write_text("jar")
     assert runtime.is_installed(tls=True)
 
+
+
+def test_wiping_the_tls_pair_names_the_local_tls_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kaa.cli import main
+
+    assert main(["local", "--state-dir", str(tmp_path), "down", "--tls", "--wipe"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to stop" in out and "--stack local-tls" in out and "make up" not in out
