@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kaa.clients.connect_client import ConnectClient
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.pair_access import PairAccess
-from kaa.clients.registry_client import RegistryClient
 from kaa.mirror.mm2_settings import jaas_config, resolve_jaas
 from kaa.schemas.schema_sync import check_parity, import_subject, preflight, refuse_import, sync_subject
 from kaa.topology import naming
@@ -49,7 +47,7 @@ def apply_kafka(topology: Topology, access: PairAccess) -> None:
 def apply_schemas(topology: Topology, access: PairAccess) -> dict[str, dict[str, list[int]]]:
     """Register every subject in the same order in both registries; fail on an ID mismatch."""
     first, second = topology.aliases
-    clients = {a: RegistryClient(access[a].schema_registry, alias=a) for a in topology.aliases}
+    clients = {a: access[a].registry_client(alias=a) for a in topology.aliases}
     ids: dict[str, dict[str, list[int]]] = {first: {}, second: {}}
     importing = topology.schema_ids == "import"
     if importing:
@@ -71,7 +69,7 @@ def apply_connectors(topology: Topology, access: PairAccess, wait: bool = True) 
     """PUT the six MM2 connectors, each flow on its target's Connect, and wait until they run."""
     out = {}
     for alias, state in derive(topology).items():
-        client = ConnectClient(access[alias].connect)
+        client = access[alias].connect_client()
         for connector in state.connectors:
             config = resolve_jaas(connector.config, lambda a: jaas_config(topology, a, access[a].mm2_password))
             client.put_config(connector.name, config)

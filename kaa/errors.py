@@ -30,3 +30,7 @@ class ConnectError(KaaError):
 
 class LocalPairError(KaaError):
     """The embedded local pair could not be started or inspected."""
+
+
+class PreflightError(UnreachableError):
+    """A part of the pair refused the pre-flight (down, failing, or refusing our credentials or certificates)."""

@@ -2,6 +2,7 @@
 # Fetch the Java parts of the local pair (`kaa local up`) from Maven Central into a cache keyed by version:
 #   $KAA_CACHE/kafka-<ver>/lib/       every jar of pom.xml: broker, storage tool, Connect, MirrorMaker 2, log4j2
 #   $KAA_CACHE/apicurio-<ver>/        Apicurio Registry, unpacked (run as `java -jar quarkus-run.jar`)
+#   $KAA_CACHE/kafka-<ver>-extensions/  Kafka's Connect basic-auth REST extension (the TLS pair's Connect only)
 # Each part writes a marker when it is complete; a warm run only checks the markers (well under 2 s).
 # The Kafka marker holds pom.xml's hash, so editing the dependency list refreshes the lib folder.
 set -euo pipefail
@@ -71,5 +72,23 @@ setup_apicurio() {
   date -u +%FT%TZ >"$home/.complete"
 }
 
+setup_connect_extensions() {
+  # One jar, outside the shared lib folder: fetching it never rewrites the classpath of a running pair.
+  local home="$KAA_CACHE/kafka-$kafka_version-extensions"
+  local jar="$home/connect-basic-auth-extension-$kafka_version.jar"
+  if [ -f "$jar" ]; then
+    return 0
+  fi
+  need_java
+  echo "setup-local-pair: fetching connect-basic-auth-extension $kafka_version into $home"
+  rm -rf "$home.tmp"
+  mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy \
+    -Dartifact="org.apache.kafka:connect-basic-auth-extension:$kafka_version" -DoutputDirectory="$home.tmp"
+  mkdir -p "$home"
+  mv "$home.tmp/connect-basic-auth-extension-$kafka_version.jar" "$jar"
+  rm -rf "$home.tmp"
+}
+
 setup_kafka
 setup_apicurio
+setup_connect_extensions

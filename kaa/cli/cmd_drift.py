@@ -6,15 +6,18 @@ import re
 import sys
 
 from kaa.cli.stack_args import add_stack_argument, load_stack
-from kaa.clients.pair_access import PairAccess
+from kaa.clients.pair_access import PairAccess, env_name
+from kaa.clients.reachability import refuse_bad_settings
 from kaa.drift.drift_compare import DriftOptions
 from kaa.drift.drift_report import RENDERERS
 from kaa.drift.drift_scan import PARTS, scan
 from kaa.errors import KaaError
-from kaa.redaction import scrub, secret_values
+from kaa.redaction import scrub
 from kaa.topology.model import Topology
 
 LOCAL_STACK = "local"
+LOCAL_TLS_STACK = "local-tls"
+LOCAL_STACKS = {LOCAL_STACK: False, LOCAL_TLS_STACK: True}  # stack -> the local pair's TLS profile
 
 DESCRIPTION = """\
 Compare what is live on both clusters, both schema registries and both Kafka Connect workers with the stack's
@@ -27,10 +30,21 @@ derived state and with each other, in one parallel scan of batched requests:
   mirror       each MM2 connector present on its target's Connect, RUNNING with every task, with the derived
                config (secrets compared masked, never shown); --lag adds replication lag per flow
 
-Credentials: the `local` stack (or --local) reads the running local pair; other stacks read
-KAA_<ALIAS>_ADMIN_USERNAME and KAA_<ALIAS>_ADMIN_PASSWORD (e.g. KAA_K1_ADMIN_USERNAME) from the environment."""
+Credentials: the `local` and `local-tls` stacks (or --local) read the running local pair (`kaa local up [--tls]`);
+other stacks read from the environment
+  KAA_<ALIAS>_ADMIN_USERNAME, _ADMIN_PASSWORD        Kafka admin principal (SASL PLAIN or SCRAM)
+  KAA_<ALIAS>_KAFKA_CA_FILE, _KAFKA_CERT_FILE,       Kafka TLS: CA (default: the stack's security.ssl_truststore),
+    _KAFKA_KEY_FILE, _KAFKA_KEY_PASSWORD             client certificate and key for mutual TLS
+  KAA_<ALIAS>_REGISTRY_USERNAME, _REGISTRY_PASSWORD  schema registry basic auth
+  KAA_<ALIAS>_CONNECT_USERNAME, _CONNECT_PASSWORD    Kafka Connect basic auth
+  KAA_<ALIAS>_HTTP_CA_FILE, _HTTP_CERT_FILE,         CA of the registry's and Connect's HTTPS, client certificate
+    _HTTP_KEY_FILE
+(e.g. KAA_K1_ADMIN_USERNAME). Secrets are never printed. Before the scan every part must answer an authenticated
+call (a Kafka metadata request, GET /subjects, GET /connectors): else one line per part names the cluster, the
+endpoint, the cause and the key to fix, and the command exits 2."""
 
-EPILOG = "Exit codes: 0 no drift, 1 drift found, 2 error (bad stack, missing credentials, or a part unreachable)."
+EPILOG = ("Exit codes: 0 no drift, 1 drift found, 2 error (bad stack, missing credentials, a part unreachable, or "
+          "a part refusing the credentials or certificates).")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,13 +82,14 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
-    if args.local or args.stack == LOCAL_STACK:
+    if args.local or args.stack in LOCAL_STACKS:
         from kaa.local import LocalPair
-        access = PairAccess.from_status(LocalPair().status_document(), {})
+        tls = LOCAL_STACKS.get(args.stack, topology.name == LOCAL_TLS_STACK)
+        access = PairAccess.from_status(LocalPair(tls=tls).status_document(), {})
     else:
         access = PairAccess.from_env(topology)
-        missing = [f"KAA_{c.alias.upper()}_ADMIN_{what}" for c in topology.clusters if c.security.uses_sasl
-                   for what in ("USERNAME", "PASSWORD") if not access[c.alias].kafka.get(f"sasl.{what.lower()}")]
+        missing = [env_name(c.alias, f"admin_{what}") for c in topology.clusters if c.security.uses_sasl
+                   for what in ("username", "password") if not access[c.alias].kafka.get(f"sasl.{what}")]
         if missing:
             raise KaaError(f"missing credentials for stack {args.stack}: set {', '.join(missing)} "
                            "(the admin principal of each cluster)")
@@ -85,11 +100,7 @@ def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
 
 
 def secrets_of(access: PairAccess) -> list[str]:
-    out = []
-    for side in access.clusters.values():
-        out += secret_values(side.kafka)
-        out.append(side.mm2_password)
-    return out
+    return access.secrets()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
                 from None
     topology = load_stack(args)
     access = pair_access(args, topology)
+    refuse_bad_settings(topology, access, args.only, min(args.timeout, 10.0))
     options = DriftOptions(scope=args.scope, all_acls=args.all_acls, max_lag=args.max_lag)
     report = scan(topology, access, options, lag=args.lag or args.max_lag is not None, timeout=args.timeout,
                   stack=topology.name, parts=args.only)

@@ -10,6 +10,7 @@ from typing import Any
 
 from kaa.cli.cmd_drift import pair_access, secrets_of
 from kaa.cli.stack_args import add_stack_argument, load_stack
+from kaa.clients.reachability import refuse_bad_settings
 from kaa.errors import KaaError
 from kaa.failover import failover_moves as fo
 from kaa.failover.failover_plan import Limits
@@ -161,6 +162,7 @@ def run_status(args: argparse.Namespace) -> int:
     if not flows:
         raise KaaError(f"no flow {args.source or '*'} -> {args.target or '*'} in stack {topology.name}")
     access = pair_access(args, topology)
+    refuse_bad_settings(topology, access, ("kafka",), timeout=5.0)
     report = status(topology, access, flows, args.groups, Limits(args.max_lag, args.max_age), args.timeout)
     _emit(args, report.as_dict(), render_status(report.as_dict()), secrets_of(access))
     return report.exit_code
@@ -176,6 +178,7 @@ def run_failover(args: argparse.Namespace) -> int:
     topology = load_stack(args)
     _check_move(args, topology.aliases)
     access = pair_access(args, topology)
+    refuse_bad_settings(topology, access, ("kafka",), timeout=5.0)
     result = fo.failover(topology, access, args.source, args.target, args.groups, force=args.force,
                          since_ms=args.since, margin_s=args.margin, probe_timeout=args.probe_timeout,
                          timeout=args.timeout, dry_run=args.dry_run)
@@ -189,6 +192,7 @@ def run_failback(args: argparse.Namespace) -> int:
     topology = load_stack(args)
     _check_move(args, topology.aliases)
     access = pair_access(args, topology)
+    refuse_bad_settings(topology, access, ("kafka",), timeout=5.0)
     path = args.record or fo.default_record_file(topology.name)
     record = (fo.read_record(path) or {}).get("failover")
     if args.record and record is None:

@@ -13,7 +13,10 @@ from kaa.local.services import SERVICE_NAMES
 
 EPILOG = (
     "State (data, logs, pid files, generated configs) lives in $KAA_LOCAL_STATE, default "
-    "$KAA_CACHE/local-pair (~/.cache/kafka-active-active/local-pair). "
+    "$KAA_CACHE/local-pair (~/.cache/kafka-active-active/local-pair). With --tls: the TLS pair of "
+    "stacks/local-tls.yaml (SASL_SSL and mTLS brokers, HTTPS + basic auth for Connect and the registries), on its "
+    "own ports, state in $KAA_LOCAL_TLS_STATE, default ~/.cache/kafka-active-active/local-pair-tls, with its CA "
+    "and certificates under <state>/tls/. "
     "Exit codes: 0 success (status: all healthy), 2 error or (status) a service is not healthy."
 )
 
@@ -27,21 +30,28 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
     )
     parser.add_argument("--state-dir", help="state folder (default: $KAA_LOCAL_STATE or $KAA_CACHE/local-pair)")
+    parser.add_argument("--tls", action="store_true", help="the TLS pair (stacks/local-tls.yaml) instead")
     sub = parser.add_subparsers(dest="local_command", required=True, metavar="ACTION")
+    # `kaa local up --tls` and `kaa local --tls up` both work.
+    profile = argparse.ArgumentParser(add_help=False)
+    profile.add_argument("--tls", action="store_true", default=argparse.SUPPRESS,
+                         help="the TLS pair (stacks/local-tls.yaml) instead of the plaintext pair")
 
-    up = sub.add_parser("up", help="start the pair (no-op when it is already running)", epilog=EPILOG)
+    up = sub.add_parser("up", parents=[profile], help="start the pair (no-op when it is already running)",
+                        epilog=EPILOG)
     up.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each service (default 120)")
     up.set_defaults(func=_up)
 
-    down = sub.add_parser("down", help="stop the processes `up` started", epilog=EPILOG)
+    down = sub.add_parser("down", parents=[profile], help="stop the processes `up` started", epilog=EPILOG)
     down.add_argument("--wipe", action="store_true", help="also delete data (topics, schemas), logs and configs")
     down.set_defaults(func=_down)
 
-    status = sub.add_parser("status", help="show each service and whether it is healthy", epilog=EPILOG)
+    status = sub.add_parser("status", parents=[profile], help="show each service and whether it is healthy",
+                            epilog=EPILOG)
     status.add_argument("--json", action="store_true", help="print client settings per cluster as JSON")
     status.set_defaults(func=_status)
 
-    logs = sub.add_parser("logs", help="print the tail of the services' log files", epilog=EPILOG)
+    logs = sub.add_parser("logs", parents=[profile], help="print the tail of the services' log files", epilog=EPILOG)
     logs.add_argument("--service", choices=SERVICE_NAMES)
     logs.add_argument("--cluster", metavar="ALIAS", help="K1 or K2 (default both)")
     logs.add_argument("-n", "--lines", type=int, default=40, help="lines per log (default 40)")
@@ -49,7 +59,7 @@ def register(subparsers: Any) -> None:
 
 
 def _pair(args: argparse.Namespace, **kwargs: Any) -> LocalPair:
-    return LocalPair(args.state_dir, **kwargs)
+    return LocalPair(args.state_dir, tls=bool(getattr(args, "tls", False)), **kwargs)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -58,6 +68,8 @@ def _up(args: argparse.Namespace) -> int:
     print(f"kaa local up: state in {pair.state_dir}", file=sys.stderr)
     statuses = pair.up()
     print(f"kaa local up: pair healthy after {time.monotonic() - began:.1f} s", file=sys.stderr)
+    if pair.tls:
+        print(f"kaa local up: TLS pair; clients trust the CA {pair.tls.ca}", file=sys.stderr)
     _print_table(statuses)
     return 0
 
@@ -71,6 +83,10 @@ def _down(args: argparse.Namespace) -> int:
         print("nothing to stop")
     if args.wipe:
         print(f"wiped {pair.state_dir}")
+    if args.wipe and pair.tls:
+        print("the local-tls stack's state still lists what the pair held: `pulumi up --refresh --stack local-tls` "
+              "(tests/tls refreshes on its own)")
+    elif args.wipe:
         print("the local Pulumi stack's state still lists what the pair held; `make up` (kaa quickstart) sees "
               "that and refreshes it before its update")
     return 0

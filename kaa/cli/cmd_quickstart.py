@@ -19,9 +19,8 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Message, Producer
 
-from kaa.clients.connect_client import ConnectClient
 from kaa.clients.kafka_admin import KafkaAdmin
-from kaa.clients.registry_client import RegistryClient
+from kaa.clients.pair_access import PairAccess
 from kaa.errors import KaaError
 from kaa.local import LocalPair
 from kaa.local.runtime import cache_dir
@@ -70,20 +69,21 @@ def ensure_stack(env: dict[str, str]) -> None:
 
 
 def show_replication(pair: LocalPair) -> None:
+    access = local_access(pair)
     for source, target in (("K1", "K2"), ("K2", "K1")):
-        src, tgt = pair.client_settings(source), pair.client_settings(target)
-        src_registry = RegistryClient(src["schema_registry"])
+        src, tgt = access[source], access[target]
+        src_registry = src.registry_client(alias=source)
         latest = src_registry.version("orders-value", "latest")
         order_id = str(uuid.uuid4())
         order: dict[str, object] = {"order_id": order_id, "customer_id": f"c-{source}", "amount_cents": 4200,
                  "currency": "EUR"}
-        producer = Producer({**src["kafka"], "acks": "all", "enable.idempotence": True})
+        producer = Producer({**src.kafka, "acks": "all", "enable.idempotence": True})
         producer.produce("orders", key=order_id.encode(), value=encode_avro(latest.id, latest.schema, order),
                          headers=[("origin", source.encode())])
         producer.flush(30)
         print(f"    produced order {order_id} to orders on {source} (schema ID {latest.id})")
         remote = f"{source}.orders"
-        consumer = Consumer({**tgt["kafka"], "group.id": f"kaa-quickstart-{uuid.uuid4()}",
+        consumer = Consumer({**tgt.kafka, "group.id": f"kaa-quickstart-{uuid.uuid4()}",
                              "auto.offset.reset": "earliest", "enable.auto.commit": False})
         consumer.subscribe([remote])
         found = _first_with_key(consumer, order_id.encode(), 90)
@@ -93,11 +93,16 @@ def show_replication(pair: LocalPair) -> None:
                            f"check `kaa local logs --service connect --cluster {target}`")
         payload = found.value() or b""
         schema_id = schema_id_of(payload)
-        schema = RegistryClient(tgt["schema_registry"]).schema_by_id(schema_id)
+        schema = tgt.registry_client(alias=target).schema_by_id(schema_id)
         if schema is None:
             raise KaaError(f"{target}'s registry has no schema with ID {schema_id}: the registries are out of step")
         decoded = decode_avro(payload, schema)
         print(f"    read it from {remote} on {target}, decoded with {target}'s registry (ID {schema_id}): {decoded}")
+
+
+def local_access(pair: LocalPair) -> PairAccess:
+    """How the local pair is reached (its admin, registry and Connect credentials and CA), without probing it."""
+    return PairAccess.from_status({"clusters": {a: pair.client_settings(a) for a in pair.aliases}}, {})
 
 
 def pair_lister(pair: LocalPair) -> Lister:
@@ -105,14 +110,16 @@ def pair_lister(pair: LocalPair) -> Lister:
     by_servers = {pair.cluster(a).bootstrap_servers: a for a in pair.aliases}
 
     def live(kind: str, place: str) -> set[str] | None:
-        settings = {a: pair.client_settings(a) for a in pair.aliases}
+        access = local_access(pair)
         if kind == "topic":
             alias = by_servers.get(place)
-            return set(KafkaAdmin(settings[alias]["kafka"], alias).topics()) if alias else None
-        key = {"subject": "schema_registry", "connector": "connect"}[kind]
-        if place.rstrip("/") not in {s[key].rstrip("/") for s in settings.values()}:
+            return set(KafkaAdmin(access[alias].kafka, alias).topics()) if alias else None
+        urls = {(s.schema_registry if kind == "subject" else s.connect).rstrip("/"): s
+                for s in access.clusters.values()}
+        side = urls.get(place.rstrip("/"))
+        if side is None:
             return None
-        return set(RegistryClient(place).subjects()) if kind == "subject" else set(ConnectClient(place).connectors())
+        return set(side.registry_client().subjects()) if kind == "subject" else set(side.connect_client().connectors())
 
     return live
 

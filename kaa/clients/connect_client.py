@@ -7,22 +7,28 @@ from urllib.parse import quote
 import requests
 
 from kaa.clients.http_request import request
+from kaa.clients.http_tls import HttpTls
 from kaa.errors import ConnectError
 from kaa.polling import poll
 
 
 class ConnectClient:
-    def __init__(self, url: str, auth: tuple[str, str] | None = None, timeout: float = 30.0):
+    def __init__(self, url: str, auth: tuple[str, str] | None = None, timeout: float = 30.0,
+                 tls: HttpTls | None = None):
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         if auth:
             self.session.auth = auth
+        # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's `verify`
+        self.tls_options = (tls or HttpTls()).requests_options()
+        for key, value in self.tls_options.items():  # and on the session, for calls sent with `request(session)`
+            setattr(self.session, key, value)
 
     def _call(self, method: str, path: str, ok_missing: bool = False, **kwargs: Any) -> Any:
         response = request(self.session, method, f"{self.url}{path}", "Kafka Connect", ConnectError,
-                           self.timeout, ok_missing=ok_missing, **kwargs)
+                           self.timeout, ok_missing=ok_missing, **self.tls_options, **kwargs)
         if response is None:
             return None
         return response.json() if response.content else None

@@ -5,6 +5,7 @@ from typing import Any
 
 import requests
 
+from kaa.clients.http_tls import tls_cause
 from kaa.errors import KaaError, UnreachableError
 
 
@@ -19,10 +20,14 @@ def request(
     **kwargs: Any,
 ) -> requests.Response | None:
     """Send one request; return None for a 404 when `ok_missing`, raise `refused` for other 4xx/5xx."""
+    # requests lets $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE replace a session's own `verify` (a stack's CA file)
+    # unless the request names it: pass it explicitly.
+    kwargs.setdefault("verify", session.verify)
+    kwargs.setdefault("cert", session.cert)
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
-        reason = type(exc).__name__
+        reason = tls_cause(exc) or type(exc).__name__
         raise UnreachableError(f"{what} at {url} did not answer ({reason}); check that it runs and the URL is right") \
             from exc
     if response.status_code == 404 and ok_missing:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3.exceptions import HTTPError, MaxRetryError, ProtocolError, ReadTimeoutError
 
+from kaa.clients.http_tls import HttpTls, tls_cause
 from kaa.errors import KaaError, UnreachableError
 
 STALL_S = 5.0
@@ -42,7 +43,8 @@ class JsonHttp:
 
     def __init__(self, url: str, auth: tuple[str, str] | None = None, timeout: float = 15.0,
                  connections: int = CONNECTIONS, what: str = "server", refusal: type[HttpRefusal] = HttpRefusal,
-                 accept: str = "application/json", content_type: str = "application/json"):
+                 accept: str = "application/json", content_type: str = "application/json",
+                 tls: HttpTls | None = None):
         self.url = url.rstrip("/")
         self.timeout, self.what, self.refusal = timeout, what, refusal
         self.base = urlsplit(self.url).path
@@ -52,7 +54,8 @@ class JsonHttp:
         self.retry = urllib3.Retry(total=None, connect=2, read=0, redirect=0, other=0, status=RETRIES,
                                    status_forcelist=TRANSIENT, allowed_methods=None, backoff_factor=BACKOFF_S,
                                    raise_on_status=False, respect_retry_after_header=True)
-        self.pool = urllib3.connection_from_url(self.url, maxsize=connections, block=False, retries=self.retry)
+        self.pool = urllib3.connection_from_url(self.url, maxsize=connections, block=False, retries=self.retry,
+                                                **(tls or HttpTls()).urllib3_options())
 
     def _send(self, method: str, path: str, payload: Any, read_timeout: float) -> urllib3.BaseHTTPResponse:
         body = None if payload is None else json.dumps(payload).encode()
@@ -73,7 +76,7 @@ class JsonHttp:
             else:
                 response = self._send(method, path, payload, self.timeout)
         except HTTPError as exc:
-            reason = type(getattr(exc, "reason", None) or exc).__name__
+            reason = tls_cause(exc) or type(getattr(exc, "reason", None) or exc).__name__
             raise UnreachableError(f"{self.what} at {self.url}{path} did not answer ({reason}); check that it runs "
                                    "and the URL is right") from exc
         data = response.data

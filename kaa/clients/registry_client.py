@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from kaa.clients.http_tls import HttpTls
 from kaa.clients.json_http import CONNECTIONS, HttpRefusal, JsonHttp
 from kaa.errors import RegistryError
 
@@ -43,9 +44,10 @@ def _schema_type(body: dict[str, Any], default: str = "AVRO") -> str:
 
 class RegistryClient(JsonHttp):
     def __init__(self, url: str, auth: tuple[str, str] | None = None, timeout: float = 15.0,
-                 connections: int = CONNECTIONS, what: str = "schema registry", alias: str | None = None):
+                 connections: int = CONNECTIONS, what: str = "schema registry", alias: str | None = None,
+                 tls: HttpTls | None = None):
         super().__init__(url, auth, timeout, connections, what, RegistryRefusal,
-                         accept=f"{CONTENT_TYPE}, application/json", content_type=CONTENT_TYPE)
+                         accept=f"{CONTENT_TYPE}, application/json", content_type=CONTENT_TYPE, tls=tls)
         self.label = f"{what} of {alias} ({self.url})" if alias else f"{what} at {self.url}"
 
     # --- readiness ------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from confluent_kafka.admin import OffsetSpec
 
 from kaa.clients.connect_client import ConnectClient
 from kaa.clients.http_request import request
+from kaa.clients.http_tls import HttpTls
 from kaa.clients.kafka_admin import KafkaAdmin, KafkaAdminError
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.registry_client import RegistryClient
@@ -120,7 +121,8 @@ def all_subjects(client: RegistryClient) -> set[str]:
 
 
 def registry_snapshot(topology: Topology, url: str, timeout: float, workers: int = REGISTRY_WORKERS,
-                      alias: str | None = None, auth: tuple[str, str] | None = None) -> RegistrySnapshot:
+                      alias: str | None = None, auth: tuple[str, str] | None = None,
+                      tls: HttpTls | None = None) -> RegistrySnapshot:
     """The spec's subjects as the registry holds them.
 
     First the registry must be ready: one still replaying its schemas (Karapace after a restart) answers with an
@@ -129,7 +131,7 @@ def registry_snapshot(topology: Topology, url: str, timeout: float, workers: int
     and, per spec subject, its latest version (all versions only when there are more), over a pool of
     keep-alive connections. A subject's own compatibility level is read only where the spec sets one: elsewhere
     the comparison does not look at it."""
-    client = RegistryClient(url, auth, timeout=timeout, connections=workers, alias=alias)
+    client = RegistryClient(url, auth, timeout=timeout, connections=workers, alias=alias, tls=tls)
     client.wait_ready()
     wanted_subjects = [s for t in topology.topics for s in t.subjects]
     bulk = client.bulk_versions()
@@ -177,10 +179,11 @@ def registry_snapshot(topology: Topology, url: str, timeout: float, workers: int
 
 # --- Kafka Connect -----------------------------------------------------------------------------------------------
 
-def connect_snapshot(url: str, timeout: float) -> ConnectSnapshot:
-    client = ConnectClient(url, timeout=timeout)
+def connect_snapshot(url: str, timeout: float, auth: tuple[str, str] | None = None,
+                     tls: HttpTls | None = None) -> ConnectSnapshot:
+    client = ConnectClient(url, auth, timeout=timeout, tls=tls)
     response = request(client.session, "GET", f"{client.url}/connectors?expand=info&expand=status",
-                       "Kafka Connect", ConnectError, timeout)
+                       "Kafka Connect", ConnectError, timeout, **client.tls_options)
     body: dict[str, Any] = response.json() if response is not None and response.content else {}
     out = {}
     for name, entry in body.items():
@@ -213,9 +216,10 @@ def collect(topology: Topology, access: PairAccess, lag: bool = False, timeout: 
                                   partial(kafka_snapshot, alias, dict(side.kafka), wanted, timeout, lag))
         jobs[(alias, "registry")] = (f"schema registry of {alias} ({side.schema_registry})",
                                      partial(registry_snapshot, topology, side.schema_registry, timeout,
-                                             alias=alias))
+                                             alias=alias, auth=side.registry_auth, tls=side.http_tls))
         jobs[(alias, "connect")] = (f"Kafka Connect of {alias} ({side.connect})",
-                                    partial(connect_snapshot, side.connect, timeout))
+                                    partial(connect_snapshot, side.connect, timeout, side.connect_auth,
+                                            side.http_tls))
 
     def timed(job: Callable[[], Any]) -> tuple[Any, float]:
         start = time.perf_counter()

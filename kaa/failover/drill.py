@@ -317,7 +317,7 @@ def heal_connectors(topology: Topology, access: PairAccess) -> list[str]:
     """Restart this topology's connectors whose tasks failed while K1 was away; returns their names."""
     healed = []
     for alias, state in derive(topology).items():
-        client = ConnectClient(access[alias].connect)
+        client = access[alias].connect_client()
         for connector in state.connectors:
             status = client.status(connector.name) or {}
             states = [status.get("connector", {}).get("state")] + [t.get("state") for t in status.get("tasks", [])]
@@ -334,7 +334,7 @@ def remove(topology: Topology, access: PairAccess) -> None:
     at the new topics' beginning), topics and MM2's remote copies, MM2's own topics when no other connector uses
     them, ACLs, and the drill's groups."""
     state = derive(topology)
-    clients = [ConnectClient(access[alias].connect) for alias in topology.aliases]
+    clients = [access[alias].connect_client() for alias in topology.aliases]
     for alias, client in zip(topology.aliases, clients, strict=True):
         for connector in state[alias].connectors:
             _delete_connector(client, connector.name)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kaa.local.endpoints import ClusterEndpoints
-from kaa.local.local_users import ADMIN, CONNECT, MECHANISM, USERS, ScramUser
+from kaa.local.local_users import ADMIN, CONNECT, CONNECT_REST, MECHANISM, REGISTRY_REST, USERS, ScramUser
+from kaa.local.tls_material import TlsFiles
 
 AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 BYTE_ARRAY_CONVERTER = "org.apache.kafka.connect.converters.ByteArrayConverter"
@@ -21,6 +22,10 @@ CONNECT_INTERNAL_TOPICS = {
 # The controller listener is PLAINTEXT (KRaft cannot use SCRAM there: the credentials live in the metadata it
 # serves), so the broker reaches its own controller as ANONYMOUS. It binds to loopback only.
 SUPER_USERS = (ADMIN.principal, CONNECT.principal, "User:ANONYMOUS")
+# The mTLS listener's principal is the client certificate's CN (`CN=admin,OU=...,O=...` -> User:admin).
+MTLS_PRINCIPAL_RULES = "RULE:^CN=([^,]+),.*$/$1/,DEFAULT"
+BASIC_AUTH_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+CONNECT_LOGIN_MODULE = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule"
 
 # Kafka 4.1's ScramDelta.apply drops every credential of a mechanism when one metadata delta removes a user
 # before it has re-added the others (HashMap order of the user names). A restart replays the metadata log from
@@ -45,8 +50,46 @@ JVM_COMMON = (
     "-Djava.awt.headless=true",
 )
 
-def broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, str]:
-    """A combined broker+controller: SASL_PLAINTEXT/SCRAM for clients, PLAINTEXT controller on port + 1."""
+def broker_properties(cluster: ClusterEndpoints, data_dir: Path, tls: TlsFiles | None = None) -> dict[str, str]:
+    """A combined broker+controller: SASL_PLAINTEXT/SCRAM for clients, PLAINTEXT controller on port + 1.
+    With `tls`: SASL_SSL/SCRAM for clients and an mTLS listener on port + 2 (`tls_broker_properties`)."""
+    props = _plain_broker_properties(cluster, data_dir)
+    return {**props, **tls_broker_properties(cluster, tls)} if tls else props
+
+
+def tls_broker_properties(cluster: ClusterEndpoints, tls: TlsFiles) -> dict[str, str]:
+    """The TLS pair's listeners: CLIENT is SASL_SSL (SCRAM; also the inter-broker listener, so the broker trusts
+    its own CA), MTLS is SSL with a required client certificate. The controller stays PLAINTEXT on loopback."""
+    host = cluster.host
+    return {
+        "listeners": f"CLIENT://{host}:{cluster.kafka_port},MTLS://{host}:{cluster.mtls_port},"
+                     f"CONTROLLER://{host}:{cluster.controller_port}",
+        "advertised.listeners": f"CLIENT://{host}:{cluster.kafka_port},MTLS://{host}:{cluster.mtls_port}",
+        "listener.security.protocol.map": "CLIENT:SASL_SSL,MTLS:SSL,CONTROLLER:PLAINTEXT",
+        # SASL PLAIN over TLS as well (static users, the same local passwords): estates that use PLAIN are proven
+        # here too; the broker itself logs in with SCRAM.
+        "sasl.enabled.mechanisms": f"{MECHANISM},PLAIN",
+        "listener.name.client.plain.sasl.jaas.config": plain_jaas(USERS),
+        "ssl.keystore.type": "PKCS12",
+        "ssl.keystore.location": str(tls.server_keystore),
+        "ssl.keystore.password": tls.keystore_password,
+        "ssl.key.password": tls.keystore_password,
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(tls.ca),
+        "ssl.endpoint.identification.algorithm": "https",
+        "listener.name.mtls.ssl.client.auth": "required",
+        "ssl.principal.mapping.rules": MTLS_PRINCIPAL_RULES,
+    }
+
+
+def plain_jaas(users: tuple[ScramUser, ...]) -> str:
+    """The broker side of SASL PLAIN: its own login and one `user_<name>` entry per user."""
+    entries = " ".join(f'user_{u.name}="{u.password}"' for u in users)
+    return (f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN.name}" '
+            f'password="{ADMIN.password}" {entries};')
+
+
+def _plain_broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, str]:
     host = cluster.host
     return {
         "process.roles": "broker,controller",
@@ -85,9 +128,10 @@ def storage_format_args(config_file: Path, cluster_id: str, users: tuple[ScramUs
         args += ["--add-scram", f"{MECHANISM}=[name={user.name},password={user.password}]"]
     return args
 
-def connect_properties(cluster: ClusterEndpoints) -> dict[str, str]:
+def connect_properties(cluster: ClusterEndpoints, tls: TlsFiles | None = None) -> dict[str, str]:
     """A distributed worker on its own cluster as `connect`; connectors may override their clients' settings
-    (`connector.client.config.override.policy=All`) so MM2 connectors run as the MM2 principal."""
+    (`connector.client.config.override.policy=All`) so MM2 connectors run as the MM2 principal.
+    With `tls`: its clients speak SASL_SSL verifying the CA, and its REST API is HTTPS with basic auth."""
     props = {
         "bootstrap.servers": cluster.bootstrap_servers,
         "group.id": f"mm2-connect-{cluster.alias.lower()}",
@@ -102,6 +146,9 @@ def connect_properties(cluster: ClusterEndpoints) -> dict[str, str]:
         "header.converter": BYTE_ARRAY_CONVERTER,
         "connector.client.config.override.policy": "All",
         "offset.flush.interval.ms": "5000",
+        # One worker per Connect cluster: when a broker restart costs the worker its membership, waiting for a
+        # "lost" member to come back (default 5 min) only leaves its connectors UNASSIGNED; reassign at once.
+        "scheduled.rebalance.max.delay.ms": "0",
         "listeners": f"http://{cluster.host}:{cluster.connect_port}",
         "rest.advertised.host.name": cluster.host,
         "rest.advertised.port": str(cluster.connect_port),
@@ -109,12 +156,54 @@ def connect_properties(cluster: ClusterEndpoints) -> dict[str, str]:
         # no slow reflective scan.
         "plugin.discovery": "service_load",
     }
+    ca_file = str(tls.ca) if tls else None
     for prefix in ("", "producer.", "consumer.", "admin."):
-        for key, value in CONNECT.java_client_settings().items():
+        for key, value in CONNECT.java_client_settings(ca_file).items():
             props[prefix + key] = value
+    if tls:
+        props.update({
+            "listeners": f"https://{cluster.host}:{cluster.connect_port}",
+            "rest.advertised.listener": "https",
+            "listeners.https.ssl.keystore.type": "PKCS12",
+            "listeners.https.ssl.keystore.location": str(tls.server_keystore),
+            "listeners.https.ssl.keystore.password": tls.keystore_password,
+            "listeners.https.ssl.key.password": tls.keystore_password,
+            "rest.extension.classes": BASIC_AUTH_EXTENSION,
+        })
     return props
 
-def registry_system_properties(cluster: ClusterEndpoints, db_file: Path, tmp_dir: Path) -> dict[str, str]:
+
+def connect_jaas(password_file: Path) -> str:
+    """The JAAS file BasicAuthSecurityRestExtension reads (`-Djava.security.auth.login.config`)."""
+    return f'KafkaConnect {{\n  {CONNECT_LOGIN_MODULE} required\n  file="{password_file}";\n}};\n'
+
+
+def connect_rest_users() -> str:
+    """PropertyFileLoginModule's user file: `name: password` per line."""
+    return f"{CONNECT_REST.name}: {CONNECT_REST.password}\n"
+
+
+def registry_tls_properties(cluster: ClusterEndpoints, tls: TlsFiles) -> dict[str, str]:
+    """Quarkus settings for the TLS pair's registry, written to <cwd>/config/application.properties (kept out
+    of the command line, which any local user can read): HTTPS only with the pair's server certificate, and
+    HTTP basic auth against the embedded user realm for every path, the Confluent API under /apis/ccompat/v7
+    included. Apicurio 3 builds with `quarkus.security.users.embedded.enabled=true`."""
+    return {
+        "quarkus.http.ssl-port": str(cluster.registry_port),
+        "quarkus.http.insecure-requests": "disabled",
+        "quarkus.http.ssl.certificate.files": str(tls.server_cert),
+        "quarkus.http.ssl.certificate.key-files": str(tls.server_key),
+        "quarkus.http.auth.basic": "true",
+        "quarkus.security.users.embedded.enabled": "true",
+        "quarkus.security.users.embedded.plain-text": "true",
+        f"quarkus.security.users.embedded.users.{REGISTRY_REST.name}": REGISTRY_REST.password,
+        f"quarkus.security.users.embedded.roles.{REGISTRY_REST.name}": "sr-admin",
+        "quarkus.http.auth.permission.everything.paths": "/*",
+        "quarkus.http.auth.permission.everything.policy": "authenticated",
+    }
+
+def registry_system_properties(cluster: ClusterEndpoints, db_file: Path, tmp_dir: Path,
+                               tls: bool = False) -> dict[str, str]:
     """Apicurio Registry 3 as a Confluent-compatible registry with a persistent H2 file database.
 
     `legacy-id-mode` off: the ccompat `id` is Apicurio's contentId, i.e. the Confluent schema ID that serializers
@@ -130,7 +219,8 @@ def registry_system_properties(cluster: ClusterEndpoints, db_file: Path, tmp_dir
     """
     return {
         "quarkus.http.host": cluster.host,
-        "quarkus.http.port": str(cluster.registry_port),
+        # The TLS pair serves HTTPS on the registry port (`registry_tls_properties`) and no plain HTTP.
+        "quarkus.http.port": str(cluster.registry_port + 2 if tls else cluster.registry_port),
         "quarkus.management.host": cluster.host,
         "quarkus.management.port": str(cluster.registry_management_port),
         "quarkus.http.access-log.enabled": "false",

@@ -12,6 +12,7 @@ from kaa.errors import LocalPairError
 from kaa.local.runtime import REPO_ROOT
 
 LOCAL_STACK = REPO_ROOT / "stacks" / "local.yaml"
+LOCAL_TLS_STACK = REPO_ROOT / "stacks" / "local-tls.yaml"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,15 @@ class ClusterEndpoints:
     @property
     def controller_port(self) -> int:
         return self.kafka_port + 1
+
+    @property
+    def mtls_port(self) -> int:
+        """The TLS pair's second client listener: SSL with a required client certificate."""
+        return self.kafka_port + 2
+
+    @property
+    def mtls_bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.mtls_port}"
 
     @property
     def registry_port(self) -> int:

@@ -21,9 +21,9 @@ from typing import Any, TextIO
 
 from kaa.errors import LocalPairError
 from kaa.local import configs, probes, scram_repair
-from kaa.local.endpoints import LOCAL_STACK, ClusterEndpoints, load_endpoints
+from kaa.local.endpoints import LOCAL_STACK, LOCAL_TLS_STACK, ClusterEndpoints, load_endpoints
 from kaa.local.java import find_java
-from kaa.local.local_users import ADMIN
+from kaa.local.local_users import ADMIN, CONNECT_REST, REGISTRY_REST
 from kaa.local.process import (
     is_running,
     port_open,
@@ -35,8 +35,9 @@ from kaa.local.process import (
     write_pid,
 )
 from kaa.local.progress import Progress
-from kaa.local.runtime import Runtime, default_state_dir, load_runtime
+from kaa.local.runtime import Runtime, default_state_dir, default_tls_state_dir, load_runtime
 from kaa.local.services import SERVICE_NAMES, Service, format_command, launch_command
+from kaa.local.tls_material import TlsFiles, ensure_tls_files, tls_files
 
 START_TIMEOUT_S = 120.0
 # A broker that answers but keeps refusing the admin's SCRAM login this long will not recover by waiting.
@@ -67,13 +68,15 @@ def new_cluster_id() -> str:
 
 
 class LocalPair:
-    """The local pair described by stacks/local.yaml, with its processes and data under `state_dir`."""
+    """The local pair described by stacks/local.yaml, with its processes and data under `state_dir`; with `tls`
+    the TLS pair of stacks/local-tls.yaml (its own ports and state folder, so both can run side by side)."""
 
     def __init__(
         self,
         state_dir: Path | str | None = None,
         *,
-        stack_file: Path = LOCAL_STACK,
+        tls: bool = False,
+        stack_file: Path | None = None,
         runtime: Runtime | None = None,
         start_timeout: float = START_TIMEOUT_S,
         progress: TextIO | None = sys.stderr,
@@ -86,8 +89,10 @@ class LocalPair:
         `full_jit` runs the JVMs with the optimising compiler, as production servers do (for benchmarks: the
         default, C1 only, starts faster and suits tests). `heaps` (service name -> -Xmx value, e.g.
         {"kafka": "1g"}) replaces the default maximum heaps, for pairs holding thousands of topics."""
-        self.state_dir = Path(state_dir) if state_dir else default_state_dir()
-        self.clusters: tuple[ClusterEndpoints, ...] = load_endpoints(stack_file)
+        self.state_dir = Path(state_dir) if state_dir else (default_tls_state_dir() if tls else default_state_dir())
+        self.tls: TlsFiles | None = tls_files(self.state_dir) if tls else None
+        self.clusters: tuple[ClusterEndpoints, ...] = load_endpoints(
+            stack_file or (LOCAL_TLS_STACK if tls else LOCAL_STACK))
         self.runtime = runtime or load_runtime()
         self.start_timeout = start_timeout
         self._progress_stream = progress
@@ -112,7 +117,7 @@ class LocalPair:
         """Services in start order: every cluster's kafka, then connect, then registry."""
         wanted = aliases or self.aliases
         return [
-            Service(cluster, name, self.state_dir / cluster.alias / name)
+            Service(cluster, name, self.state_dir / cluster.alias / name, self.tls)
             for name in names
             for cluster in self.clusters
             if cluster.alias in wanted
@@ -129,7 +134,7 @@ class LocalPair:
 
         On failure, stops what this call started and raises LocalPairError with the failing service's log tail.
         """
-        self.runtime.ensure_installed()
+        self.runtime.ensure_installed(tls=self.tls is not None)
         javas = {
             "kafka": find_java(KAFKA_MIN_JAVA, "KAA_KAFKA_JAVA_HOME", f"Kafka {self.runtime.kafka_version}"),
             "registry": find_java(
@@ -138,6 +143,8 @@ class LocalPair:
         }
         javas["connect"] = javas["kafka"]
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self.tls:
+            ensure_tls_files(self.state_dir)
         self.log4j2_file.write_text(configs.log4j2_properties())
         progress = Progress(self._progress_stream)
         started: list[Service] = []
@@ -181,22 +188,31 @@ class LocalPair:
             service.directory.mkdir(parents=True, exist_ok=True)
             if service.name == "kafka":
                 props = self._broker_properties(service)
-                service.config_file.write_text(configs.render_properties(props, f"{service.key} (KRaft, combined)"))
+                text = configs.render_properties(props, f"{service.key} (KRaft, combined)")
+                _write_private(service.config_file, text)
                 if not (service.data_dir / "meta.properties").is_file():
                     formatting.append(self._start_format(service, kafka_java))
             elif service.name == "connect":
-                props = configs.connect_properties(service.cluster)
-                service.config_file.write_text(configs.render_properties(props, f"{service.key} (distributed)"))
+                props = configs.connect_properties(service.cluster, self.tls)
+                _write_private(service.config_file, configs.render_properties(props, f"{service.key} (distributed)"))
+                if self.tls:
+                    _write_private(service.rest_users_file, configs.connect_rest_users())
+                    _write_private(service.jaas_file, configs.connect_jaas(service.rest_users_file))
             else:
                 (service.directory / "tmp").mkdir(exist_ok=True)
                 service.data_dir.mkdir(exist_ok=True)
+                if self.tls:
+                    service.quarkus_config_file.parent.mkdir(exist_ok=True)
+                    props = configs.registry_tls_properties(service.cluster, self.tls)
+                    _write_private(service.quarkus_config_file,
+                                   configs.render_properties(props, f"{service.key} (Quarkus, TLS pair)"))
         for service, proc, log in formatting:
             if proc.wait() != 0:
                 lines = "\n".join(tail(log, LOG_TAIL_LINES))
                 raise LocalPairError(f"{service.key}: formatting {service.data_dir} failed; {log}:\n{lines}")
 
     def _broker_properties(self, service: Service) -> dict[str, str]:
-        return {**configs.broker_properties(service.cluster, service.data_dir),
+        return {**configs.broker_properties(service.cluster, service.data_dir, self.tls),
                 **self.broker_overrides.get(service.cluster.alias, {})}
 
     def _start_format(self, service: Service, java: str) -> tuple[Service, subprocess.Popen[bytes], Path]:
@@ -338,6 +354,8 @@ class LocalPair:
         """Delete only what `up` creates, so a mistyped KAA_LOCAL_STATE cannot take other files with it."""
         for alias in self.aliases:
             shutil.rmtree(self.state_dir / alias, ignore_errors=True)
+        if self.tls:
+            shutil.rmtree(self.tls.folder, ignore_errors=True)
         self.log4j2_file.unlink(missing_ok=True)
         if self.state_dir.is_dir() and not any(self.state_dir.iterdir()):
             self.state_dir.rmdir()
@@ -369,10 +387,27 @@ class LocalPair:
         The admin password is the local pair's fixed default, never a real secret.
         """
         cluster = self.cluster(alias)
+        if self.tls is None:
+            return {
+                "kafka": ADMIN.librdkafka_settings(cluster.bootstrap_servers),
+                "schema_registry": cluster.registry_url,
+                "connect": cluster.connect_url,
+            }
+        ca = str(self.tls.ca)
         return {
-            "kafka": ADMIN.librdkafka_settings(cluster.bootstrap_servers),
+            "kafka": ADMIN.librdkafka_settings(cluster.bootstrap_servers, ca),
+            "kafka_mtls": {
+                "bootstrap.servers": cluster.mtls_bootstrap_servers,
+                "security.protocol": "SSL",
+                "ssl.ca.location": ca,
+                "ssl.certificate.location": str(self.tls.client_cert),
+                "ssl.key.location": str(self.tls.client_key),
+            },
             "schema_registry": cluster.registry_url,
             "connect": cluster.connect_url,
+            "schema_registry_auth": {"username": REGISTRY_REST.name, "password": REGISTRY_REST.password},
+            "connect_auth": {"username": CONNECT_REST.name, "password": CONNECT_REST.password},
+            "ca_file": ca,
         }
 
     def status_document(self, statuses: list[ServiceStatus] | None = None) -> dict[str, Any]:
@@ -382,7 +417,11 @@ class LocalPair:
         for alias in self.aliases:
             healthy = all(s.healthy for s in statuses if s.alias == alias)
             clusters[alias] = {"healthy": healthy, **self.client_settings(alias)}
-        return {"clusters": clusters}
+        document: dict[str, Any] = {"clusters": clusters}
+        if self.tls:
+            document["tls"] = {"ca_file": str(self.tls.ca), "client_cert": str(self.tls.client_cert),
+                               "client_key": str(self.tls.client_key), "state_dir": str(self.state_dir)}
+        return document
 
     # ---- logs ---------------------------------------------------------------------------------------------
 
@@ -394,3 +433,10 @@ class LocalPair:
         names = (service,) if service else SERVICE_NAMES
         aliases = (alias,) if alias else None
         return [(s.log_file, tail(s.log_file, lines)) for s in self.services(names, aliases)]
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Generated configs may hold local passwords (keystore, SCRAM JAAS): owner-only, as Kafka's own docs ask."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)

@@ -22,16 +22,17 @@ DOWN = "down"
 REFUSED = "refused"  # the broker answers but refuses the user's SCRAM login
 
 
-def kafka_login(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0) -> str:
+def kafka_login(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0, ca_file: str | None = None) -> str:
     """READY when broker metadata is served to the authenticated user, REFUSED when the broker answers but
-    fails the user's SASL authentication, DOWN otherwise (not listening, still starting)."""
+    fails the user's SASL authentication, DOWN otherwise (not listening, still starting). With `ca_file`:
+    SASL_SSL, verifying the broker against that CA."""
     refused: list[str] = []
 
     def on_error(error: KafkaError) -> None:
         if error.code() == KafkaError._AUTHENTICATION:
             refused.append(error.str())
 
-    config: dict[str, Any] = dict(user.librdkafka_settings(bootstrap_servers))
+    config: dict[str, Any] = dict(user.librdkafka_settings(bootstrap_servers, ca_file))
     config["logger"] = _QUIET
     config["error_cb"] = on_error
     config["socket.connection.setup.timeout.ms"] = int(timeout * 1000)
@@ -49,37 +50,42 @@ def kafka_ready(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0) -
     return kafka_login(bootstrap_servers, user, timeout) == READY
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
+Auth = tuple[str, str] | None
+
+
+def http_ok(url: str, timeout: float = 2.0, ca_file: str | None = None, auth: Auth = None) -> bool:
+    """A 200 to a GET; over HTTPS verified against `ca_file` (else the system's CAs), with basic `auth`."""
     try:
-        return requests.get(url, timeout=timeout).status_code == 200
+        return requests.get(url, timeout=timeout, verify=ca_file or True, auth=auth).status_code == 200
     except requests.RequestException:
         return False
 
 
-def connect_ready(connect_url: str) -> bool:
+def connect_ready(connect_url: str, ca_file: str | None = None, auth: Auth = None) -> bool:
     """`/health` (KIP-1017) turns 200 only once the worker has joined its group and read its config topic;
     `GET /` answers earlier, when a PUT of a connector would still fail."""
-    return http_ok(f"{connect_url}/health") and http_ok(f"{connect_url}/")
+    return http_ok(f"{connect_url}/health", ca_file=ca_file, auth=auth) and \
+        http_ok(f"{connect_url}/", ca_file=ca_file, auth=auth)
 
 
-def _json(url: str, timeout: float = 2.0) -> Any:
+def _json(url: str, timeout: float = 2.0, ca_file: str | None = None, auth: Auth = None) -> Any:
     """The JSON answer of a GET, or None (no answer, an error status, not JSON)."""
     try:
-        response = requests.get(url, timeout=timeout)
+        response = requests.get(url, timeout=timeout, verify=ca_file or True, auth=auth)
         return response.json() if response.status_code == 200 else None
     except (requests.RequestException, ValueError):
         return None
 
 
-def registry_ready(registry_url: str) -> bool:
+def registry_ready(registry_url: str, ca_file: str | None = None, auth: Auth = None) -> bool:
     """The subject list answers, and where the registry reports its own readiness (Karapace, Confluent:
     `/_health` and `/master_available`) it says it is ready: a registry replaying its schemas answers
     `GET /subjects` early with an empty list."""
-    if not isinstance(_json(f"{registry_url}/subjects"), list):
+    if not isinstance(_json(f"{registry_url}/subjects", ca_file=ca_file, auth=auth), list):
         return False
-    health = _json(f"{registry_url}/_health")
+    health = _json(f"{registry_url}/_health", ca_file=ca_file, auth=auth)
     if isinstance(health, dict) and isinstance(health.get("status"), dict) \
             and health["status"].get("schema_registry_ready") is False:
         return False
-    master = _json(f"{registry_url}/master_available")
+    master = _json(f"{registry_url}/master_available", ca_file=ca_file, auth=auth)
     return not (isinstance(master, dict) and master.get("master_available") is False)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from kaa.local import configs, probes
 from kaa.local.endpoints import ClusterEndpoints
-from kaa.local.local_users import ADMIN
+from kaa.local.local_users import ADMIN, CONNECT_REST, REGISTRY_REST
 from kaa.local.process import marker_arg
 from kaa.local.runtime import Runtime
+from kaa.local.tls_material import TlsFiles
 
 # Start order; `down` stops in reverse.
 SERVICE_NAMES = ("kafka", "connect", "registry")
@@ -25,6 +26,7 @@ class Service:
     cluster: ClusterEndpoints
     name: str
     directory: Path
+    tls: TlsFiles | None = None  # the TLS pair's certificates; None for the plaintext pair
 
     @property
     def key(self) -> str:
@@ -48,7 +50,7 @@ class Service:
     def ports(self) -> tuple[int, ...]:
         """Every port the process binds, all checked free before a start."""
         extra = {
-            "kafka": (self.cluster.controller_port,),
+            "kafka": (self.cluster.controller_port, *((self.cluster.mtls_port,) if self.tls else ())),
             "registry": (self.cluster.registry_management_port,),
         }
         return (self.port, *extra.get(self.name, ()))
@@ -69,12 +71,30 @@ class Service:
     def data_dir(self) -> Path:
         return self.directory / "data"
 
+    @property
+    def jaas_file(self) -> Path:
+        """Connect on the TLS pair: the JAAS file of its REST API's basic auth."""
+        return self.directory / "rest-jaas.conf"
+
+    @property
+    def rest_users_file(self) -> Path:
+        return self.directory / "rest-users.properties"
+
+    @property
+    def quarkus_config_file(self) -> Path:
+        """The registry on the TLS pair: Quarkus reads <cwd>/config/application.properties at start."""
+        return self.directory / "config" / "application.properties"
+
     def probe(self) -> str:
-        """probes.READY, probes.DOWN, or (kafka only) probes.REFUSED: up, but the admin's SCRAM login fails."""
+        """probes.READY, probes.DOWN, or (kafka only) probes.REFUSED: up, but the admin's SCRAM login fails.
+        On the TLS pair every probe verifies the pair's CA and logs in as a client would."""
+        ca = str(self.tls.ca) if self.tls else None
         if self.name == "kafka":
-            return probes.kafka_login(self.cluster.bootstrap_servers, ADMIN)
-        ok = (probes.connect_ready(self.cluster.connect_url) if self.name == "connect"
-              else probes.registry_ready(self.cluster.registry_url))
+            return probes.kafka_login(self.cluster.bootstrap_servers, ADMIN, ca_file=ca)
+        if self.name == "connect":
+            ok = probes.connect_ready(self.cluster.connect_url, ca, CONNECT_REST.auth if ca else None)
+        else:
+            ok = probes.registry_ready(self.cluster.registry_url, ca, REGISTRY_REST.auth if ca else None)
         return probes.READY if ok else probes.DOWN
 
     def healthy(self) -> bool:
@@ -100,15 +120,20 @@ def launch_command(service: Service, runtime: Runtime, java: str, log4j2_file: P
         return [*_jvm(java, service, log4j2_file, full_jit, heap), "-cp", runtime.kafka_classpath, KAFKA_MAIN,
                 str(service.config_file)]
     if service.name == "connect":
+        tls_args = [f"-Djava.security.auth.login.config={service.jaas_file}"] if service.tls else []
+        classpath = runtime.kafka_classpath
+        if service.tls:
+            classpath += f":{runtime.connect_basic_auth_jar}"
         return [
             *_jvm(java, service, log4j2_file, full_jit, heap),
+            *tls_args,
             "-cp",
-            runtime.kafka_classpath,
+            classpath,
             CONNECT_MAIN,
             str(service.config_file),
         ]
     props = configs.registry_system_properties(
-        service.cluster, service.data_dir / "registry", service.directory / "tmp"
+        service.cluster, service.data_dir / "registry", service.directory / "tmp", tls=service.tls is not None
     )
     return [
         *_jvm(java, service, log4j2_file, full_jit, heap),

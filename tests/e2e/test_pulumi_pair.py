@@ -138,11 +138,11 @@ def test_out_of_band_changes_are_seen_by_refresh(stack, access):
 
 UNREACHABLE = {
     "connect": (("connect",), "http://127.0.0.1:28999", "clusters.K2.connect: the Kafka Connect of K2 cannot be "
-                "reached: http://127.0.0.1:28999/ did not answer"),
+                "reached: http://127.0.0.1:28999/connectors did not answer"),
     "registry": (("schema_registry",), "http://127.0.0.1:28998/apis/ccompat/v7", "clusters.K2.schema_registry: "
                  "the schema registry of K2 cannot be reached: http://127.0.0.1:28998/apis/ccompat/v7/subjects"),
     "kafka": (("bootstrap_servers",), ["127.0.0.1:29997"], "clusters.K2.bootstrap_servers: the Kafka cluster of "
-              "K2 cannot be reached: no bootstrap server accepts connections (127.0.0.1:29997"),
+              "K2 cannot be reached: no bootstrap server accepts connections (sasl_plaintext://127.0.0.1:29997/bootstrap"),
 }
 
 

@@ -1,0 +1,108 @@
+"""The pre-flight on the real TLS pair (`kaa local up --tls`: SASL_SSL SCRAM and mTLS brokers, HTTPS + basic auth
+for the registries and Connect), read only. With the pair's own settings every part passes; a CA that did not
+sign the certificates, wrong SCRAM or basic-auth passwords, and a missing or foreign client certificate on the
+mTLS listener each give one line with the cause. The TLS pair runs on its own ports beside the shared pair (its
+state: $KAA_LOCAL_TLS_STATE); the fixture starts it when it is not running and leaves it running."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from kaa.clients.http_tls import HttpTls
+from kaa.clients.pair_access import PairAccess
+from kaa.clients.reachability import preflight, probe_kafka
+from kaa.errors import LocalPairError
+from kaa.local import LocalPair
+from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tls_pair() -> Iterator[LocalPair]:
+    pair = LocalPair(tls=True, progress=sys.stderr)
+    try:
+        pair.up()
+    except LocalPairError as exc:
+        pytest.fail(f"the TLS pair could not start: {exc}", pytrace=False)
+    yield pair
+
+
+@pytest.fixture(scope="module")
+def status(tls_pair: LocalPair) -> dict[str, Any]:
+    return {"clusters": {a: tls_pair.client_settings(a) for a in tls_pair.aliases}}
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    return load_topology(ROOT / "stacks" / "local-tls.yaml", name="local-tls")
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A CA that signed none of the pair's certificates, and a client certificate it issued."""
+    folder = tmp_path_factory.mktemp("foreign")
+    ca = trustme.CA()
+    leaf = ca.issue_cert("kaa-client")
+    paths = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem"}
+    ca.cert_pem.write_to_path(str(paths["ca"]))
+    leaf.cert_chain_pems[0].write_to_path(str(paths["cert"]))
+    leaf.private_key_pem.write_to_path(str(paths["key"]))
+    return {k: str(v) for k, v in paths.items()}
+
+
+def lines(topology: Topology, access: PairAccess) -> list[str]:
+    return [p.line for p in preflight(topology, access, timeout=10.0)]
+
+
+def test_every_part_passes_with_the_pairs_credentials_and_ca(topology: Topology, status: dict[str, Any]) -> None:
+    access = PairAccess.from_status(status, {})
+    assert all(a.kafka["security.protocol"] == "SASL_SSL" and a.http_tls.ca_file for a in access.clusters.values())
+    assert lines(topology, access) == []
+
+
+def test_a_foreign_ca_fails_verification_on_every_part(topology: Topology, status: dict[str, Any],
+                                                       foreign: dict[str, str]) -> None:
+    good = PairAccess.from_status(status, {})
+    bad = PairAccess({a: replace(s, kafka={**s.kafka, "ssl.ca.location": foreign["ca"]},
+                                 http_tls=HttpTls(foreign["ca"])) for a, s in good.clusters.items()})
+    found = lines(topology, bad)
+    assert len(found) == 6
+    for line, (alias, key) in zip(found, [(a, k) for a in ("K1", "K2")
+                                          for k in ("bootstrap_servers", "schema_registry", "connect")], strict=True):
+        assert line.startswith(f"stacks/local-tls.yaml: clusters.{alias}.{key}: "), line
+        assert " cannot be reached: certificate verify failed: " in line, line
+
+
+def test_wrong_scram_and_basic_auth_passwords_fail_authentication(topology: Topology, status: dict[str, Any]) -> None:
+    good = PairAccess.from_status(status, {})
+    wrong = "wrong-Passw0rd"
+    bad = PairAccess({a: replace(s, kafka={**s.kafka, "sasl.password": wrong},
+                                 registry_auth=(s.registry_auth or ("", ""))[0:1] + (wrong,),
+                                 connect_auth=(s.connect_auth or ("", ""))[0:1] + (wrong,))
+                      for a, s in good.clusters.items()})
+    found = lines(topology, bad)
+    assert len(found) == 6
+    assert all(" cannot be reached: authentication failed" in line for line in found), found
+    assert "K1 at 127.0.0.1:19192 cannot be reached: authentication failed (SASL SCRAM-SHA-512): " in found[0]
+    assert "GET /subjects answered HTTP 401" in found[1] and "GET /connectors answered HTTP 401" in found[2]
+    assert not any(wrong in line for line in found)
+
+
+def test_the_mtls_listener_refuses_a_missing_or_foreign_client_certificate(status: dict[str, Any],
+                                                                           foreign: dict[str, str]) -> None:
+    mtls = dict(status["clusters"]["K1"]["kafka_mtls"])
+    assert probe_kafka(mtls, 10.0) is None
+    without = {k: v for k, v in mtls.items() if k not in ("ssl.certificate.location", "ssl.key.location")}
+    stranger = {**mtls, "ssl.certificate.location": foreign["cert"], "ssl.key.location": foreign["key"]}
+    for settings in (without, stranger):
+        failure = probe_kafka(settings, 10.0)
+        assert failure is not None and failure.fix == "kafka_cert", failure
+        assert failure.cause.startswith("TLS handshake failed: ") and "bad certificate" in failure.cause
