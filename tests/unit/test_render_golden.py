@@ -18,6 +18,7 @@ import yaml
 from kaa.mirror.mm2_render import SECRETS_FILE, render_connect, render_properties, render_strimzi
 from kaa.mirror.mm2_settings import REPLICATION_POLICY
 from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = ROOT / "tests" / "golden" / "render"
@@ -154,3 +155,72 @@ def test_the_throughput_profile_reaches_every_render(stacks: Callable[[str], Top
         assert "source.consumer.max.poll.records" not in spec["mirrors"][0]["checkpointConnector"]["config"]
     connectors = _connectors(render_connect(tuned))
     assert [c["config"].get("producer.override.linger.ms") for c in connectors] == ["20", None, None] * 2
+
+
+# Golden cases whose input stack sits beside the expected renders (tests/golden/render/<case>/stack.yaml).
+CASES = ("tls",)
+
+
+def case(name: str) -> Topology:
+    return load_topology(RENDER / name / "stack.yaml", name=name)
+
+
+@pytest.mark.parametrize("file_name", sorted(FILES))
+@pytest.mark.parametrize("name", CASES)
+def test_render_of_a_case_matches_golden(golden: Callable[[Path, str], None], name: str, file_name: str) -> None:
+    golden(RENDER / name / file_name, FILES[file_name](case(name)))
+
+
+TRUSTSTORES = {"K1": "/etc/kafka/tls/k1-ca.pem", "K2": "/etc/kafka/tls/k2-truststore.p12"}
+LOGIN = {"K1": "org.apache.kafka.common.security.scram.ScramLoginModule",
+         "K2": "org.apache.kafka.common.security.plain.PlainLoginModule"}
+
+
+def _truststore(alias: str) -> dict[str, str]:
+    """What a client of `alias` needs to trust its brokers: the location, and the type (PEM) or a password
+    reference (PKCS12)."""
+    extra = {"ssl.truststore.type": "PEM"} if alias == "K1" else \
+        {"ssl.truststore.password": f"${{file:{SECRETS_FILE}:K2.ssl.truststore.password}}"}
+    return {"ssl.truststore.location": TRUSTSTORES[alias], **extra}
+
+
+def test_the_truststore_reaches_every_client_config() -> None:
+    topology = case("tls")
+    properties = _properties(render_properties(topology))
+    for alias in ("K1", "K2"):
+        assert {k: properties[f"{alias}.{k}"] for k in _truststore(alias)} == _truststore(alias)
+        assert properties[f"{alias}.security.protocol"] == "SASL_SSL"
+    for connector in _connectors(render_connect(topology)):
+        config = connector["config"]
+        for role in ("source", "target"):
+            alias = config[f"{role}.cluster.alias"]
+            assert {k: config.get(f"{role}.cluster.{k}") for k in _truststore(alias)} == _truststore(alias), \
+                (connector["name"], role)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in (document["spec"]["target"], document["spec"]["mirrors"][0]["source"]):
+            assert cluster["tls"] == {"trustedCertificates": [
+                {"secretName": f"{cluster['alias'].lower()}-cluster-ca-cert", "pattern": "*.crt"}]}
+
+
+def test_plain_logs_in_with_the_plain_login_module_and_scram_with_scram() -> None:
+    topology = case("tls")
+    properties = _properties(render_properties(topology))
+    for alias in ("K1", "K2"):
+        assert properties[f"{alias}.sasl.mechanism"] == ("SCRAM-SHA-512" if alias == "K1" else "PLAIN")
+        assert properties[f"{alias}.sasl.jaas.config"] == (
+            f'{LOGIN[alias]} required username="mm2" password="${{file:{SECRETS_FILE}:{alias}.password}}";')
+    for connector in _connectors(render_connect(topology)):
+        config = connector["config"]
+        target = config["target.cluster.alias"]
+        for prefix, alias in (("source.cluster.", config["source.cluster.alias"]), ("target.cluster.", target),
+                              ("producer.override.", target)):
+            if prefix == "producer.override." and "MirrorSourceConnector" not in config["connector.class"]:
+                continue
+            assert config[f"{prefix}sasl.jaas.config"].startswith(f"{LOGIN[alias]} required "), (connector["name"],
+                                                                                                prefix)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in (document["spec"]["target"], document["spec"]["mirrors"][0]["source"]):
+            assert cluster["authentication"] == {
+                "type": "scram-sha-512" if cluster["alias"] == "K1" else "plain", "username": "mm2",
+                "passwordSecret": {"secretName": f"mm2-{cluster['alias'].lower()}-credentials",
+                                   "password": "password"}}
