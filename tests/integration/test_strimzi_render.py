@@ -123,3 +123,15 @@ def test_a_broken_render_fails_the_check(strimzi_check: Callable[[str, Path], su
     errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert any(line.startswith(f"error: {expected}") for line in errors), errors
     assert all(line.startswith("error: doc[0].") for line in errors), errors  # the intact document passes
+
+
+def test_the_tls_render_with_plain_and_scram_is_valid_for_strimzi(
+        strimzi_check: Callable[[str, Path], subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    """tests/golden/render/tls: SASL_SSL with SCRAM-SHA-512 on K1, PLAIN on K2, trusted certificates on both."""
+    text = render_strimzi(load_topology(ROOT / "tests" / "golden" / "render" / "tls" / "stack.yaml", name="tls"))
+    result = strimzi_check(text, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("ok: 2 KafkaMirrorMaker2 resource(s) valid")
+    types = {c["alias"]: c["authentication"]["type"] for doc in yaml.safe_load_all(text)
+             for c in (doc["spec"]["target"], doc["spec"]["mirrors"][0]["source"])}
+    assert types == {"K1": "scram-sha-512", "K2": "plain"}
