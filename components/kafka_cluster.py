@@ -35,11 +35,16 @@ class KafkaCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kafka-aa:index:KafkaCluster", name, None, opts)
         cluster, sec = args.cluster, args.cluster.security
+        # TLS: the provider verifies the brokers against the stack's CA and, for mTLS, presents the client
+        # certificate. Paths, not contents, are passed (the provider reads PEM or a file), so no key lands in state.
         self.provider = kafka.Provider(
             f"{name}-provider",
             bootstrap_servers=list(cluster.bootstrap_servers),
-            tls_enabled=sec.protocol in ("SSL", "SASL_SSL"),
-            ca_cert_file=sec.ssl_truststore,
+            tls_enabled=sec.uses_tls,
+            skip_tls_verify=False,
+            ca_cert=sec.ssl_truststore if sec.uses_tls else None,
+            client_cert=sec.ssl_client_cert if sec.uses_tls else None,
+            client_key=sec.ssl_client_key if sec.uses_tls else None,
             sasl_mechanism=PULUMI_MECHANISMS[sec.sasl_mechanism] if sec.uses_sasl and sec.sasl_mechanism else None,
             sasl_username=args.credentials.admin_username if sec.uses_sasl else None,
             sasl_password=args.credentials.admin_password if sec.uses_sasl else None,

@@ -55,6 +55,7 @@ class MirrorFlows(pulumi.ComponentResource):
                     "config": _secret_config(args.topology, connector, args.mm2_passwords),
                     "require_tasks": connector.kind != "checkpoint",
                     "auth": args.connect_auth.get(connector.runs_on),
+                    "ca": target.security.http_verify,
                 },
                 pulumi.ResourceOptions(parent=self, additional_secret_outputs=["config", "auth"]),
             )

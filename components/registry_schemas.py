@@ -33,6 +33,9 @@ class RegistrySchemasArgs:
     check_urls: Sequence[str] = ()
     check_labels: Sequence[str] = ()
     auth: pulumi.Input[Mapping[str, str]] | None = None
+    ca: str | None = None  # the CA file the registry's HTTPS certificate is verified against
+    check_auths: Sequence[pulumi.Input[Mapping[str, str]] | None] = ()  # per check_urls entry
+    check_cas: Sequence[str | None] = ()
     peer: RegistrySchemas | None = None
     peer_label: str = ""
     after: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -58,6 +61,9 @@ class RegistrySchemas(pulumi.ComponentResource):
                 "permanent_delete": args.permanent_delete,
                 "import_ids": args.import_ids,
                 "auth": args.auth,
+                "ca": args.ca,
+                "check_auths": list(args.check_auths) or [args.auth] * len(args.check_urls or [args.url]),
+                "check_cas": list(args.check_cas) or [args.ca] * len(args.check_urls or [args.url]),
                 "expected_ids": None,
                 "peer_label": args.peer_label,
             }
@@ -68,7 +74,8 @@ class RegistrySchemas(pulumi.ComponentResource):
             resource = SchemaSubject(
                 f"{name}-{spec.subject}",
                 props,
-                pulumi.ResourceOptions(parent=self, depends_on=depends, additional_secret_outputs=["auth"]),
+                pulumi.ResourceOptions(parent=self, depends_on=depends,
+                                       additional_secret_outputs=["auth", "check_auths"]),
             )
             self.subjects[spec.subject] = resource
             previous = [resource]

@@ -12,6 +12,7 @@ from kaa.errors import KaaError
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_STACK = "local"
+LOCAL_TLS_STACK = "local-tls"  # the TLS local pair (`kaa local up --tls`); its secrets are local defaults too
 # The local stack's secrets are the local pair's defaults; its passphrase only guards a local file backend.
 LOCAL_PASSPHRASE = "kaa-local-only"
 
@@ -46,8 +47,8 @@ def stack_of(args: Sequence[str]) -> str | None:
 
 
 def with_local_passphrase(env: dict[str, str], stack: str | None) -> dict[str, str]:
-    """The local stack gets a fixed passphrase unless the user set one; other stacks never do."""
-    if stack == LOCAL_STACK and not env.get("PULUMI_CONFIG_PASSPHRASE") and not env.get(
+    """The local stacks get a fixed passphrase unless the user set one; other stacks never do."""
+    if stack in (LOCAL_STACK, LOCAL_TLS_STACK) and not env.get("PULUMI_CONFIG_PASSPHRASE") and not env.get(
             "PULUMI_CONFIG_PASSPHRASE_FILE"):
         return {**env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
     return env

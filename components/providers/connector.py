@@ -2,6 +2,8 @@
 
 The config holds the MM2 principal's JAAS line, so the component marks `config` a secret output; it is never
 printed. Create and update wait until the connector runs and fail with Connect's own trace when it does not.
+Over HTTPS the worker is verified against the stack's CA (`ca`, a PEM file) and basic `auth` is sent; both stay
+in the outputs (`auth` as a secret) so that refresh and delete reach an authenticated worker too.
 """
 from __future__ import annotations
 
@@ -10,13 +12,15 @@ from typing import Any
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from kaa.clients.connect_client import ConnectClient
+from kaa.clients.http_tls import HttpTls
 
 SERVER_SET_KEYS = ("name",)
 
 
 def _client(props: dict[str, Any]) -> ConnectClient:
     auth = props.get("auth")
-    return ConnectClient(props["url"], (auth["username"], auth["password"]) if auth else None)
+    return ConnectClient(props["url"], (auth["username"], auth["password"]) if auth else None,
+                         tls=HttpTls(ca_file=props.get("ca") or ""))
 
 
 def _desired(config: dict[str, Any]) -> dict[str, str]:
@@ -28,7 +32,7 @@ def _deploy(props: dict[str, Any]) -> dict[str, Any]:
     client.put_config(props["name"], _desired(props["config"]))
     status = client.wait_running(props["name"], timeout=float(props.get("timeout", 120)),
                                  require_tasks=bool(props.get("require_tasks", True)))
-    return {**{k: v for k, v in props.items() if k != "auth"}, "state": status["connector"]["state"],
+    return {**props, "state": status["connector"]["state"],
             "worker": status["connector"].get("worker_id", "")}
 
 

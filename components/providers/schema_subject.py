@@ -7,6 +7,8 @@ Schemas compare as schemas, not text (a registry may hand them back re-serialise
 the outputs keep the spec's text. An update deletes only the versions the spec removed, soft unless the stack
 says `schema_registry.delete: permanent`. With `schema_registry.ids: import` the second registry registers with
 the first one's IDs (IMPORT mode), refused before anything is registered where a registry lacks it.
+Over HTTPS each registry is verified against its cluster's CA (`ca`, `check_cas`) and sent its own basic auth
+(`auth`, `check_auths`); the credentials stay in the outputs as secrets, so refresh and delete can log in.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
+from kaa.clients.http_tls import HttpTls
 from kaa.clients.registry_client import RegistryClient
 from kaa.schemas.schema_sync import (
     check_parity,
@@ -26,10 +29,13 @@ from kaa.schemas.schema_sync import (
 )
 
 
-def _client(props: dict[str, Any], url: str | None = None, alias: str | None = None) -> RegistryClient:
-    auth = props.get("auth")
+def _client(props: dict[str, Any], url: str | None = None, alias: str | None = None,
+            auth: dict[str, str] | None = None, ca: str | None = None) -> RegistryClient:
+    """The resource's own registry, or (with `url`) one of the registries checked before a change."""
+    if url is None:
+        auth, ca = props.get("auth"), props.get("ca")
     return RegistryClient(url or props["url"], (auth["username"], auth["password"]) if auth else None,
-                          alias=alias if url else props.get("label"))
+                          alias=alias if url else props.get("label"), tls=HttpTls(ca_file=ca or ""))
 
 
 def _apply(props: dict[str, Any], prune: bool) -> dict[str, Any]:
@@ -37,7 +43,9 @@ def _apply(props: dict[str, Any], prune: bool) -> dict[str, Any]:
     subject, schemas = props["subject"], props["schemas"]
     urls = props.get("check_urls") or [props["url"]]
     labels = props.get("check_labels") or [None] * len(urls)
-    checks = [_client(props, u, a) for u, a in zip(urls, labels, strict=True)]
+    auths = props.get("check_auths") or [props.get("auth")] * len(urls)
+    cas = props.get("check_cas") or [props.get("ca")] * len(urls)
+    checks = [_client(props, u, a, au, ca) for u, a, au, ca in zip(urls, labels, auths, cas, strict=True)]
     if props.get("import_ids"):
         refuse_import(checks)
     preflight(checks, subject, schemas, props.get("compatibility"))
@@ -49,7 +57,7 @@ def _apply(props: dict[str, Any], prune: bool) -> dict[str, Any]:
     if props.get("expected_ids") is not None:
         check_parity(subject, props["expected_ids"], ids, f"{props.get('peer_label')}'s registry",
                      f"{props['label']}'s registry")
-    return {**{k: v for k, v in props.items() if k != "auth"}, **live_subject(client, subject, schemas), "ids": ids}
+    return {**props, **live_subject(client, subject, schemas), "ids": ids}
 
 
 class SchemaSubjectProvider(ResourceProvider):

@@ -20,6 +20,9 @@ def request(
     **kwargs: Any,
 ) -> requests.Response | None:
     """Send one request; return None for a 404 when `ok_missing`, raise `refused` for other 4xx/5xx."""
+    # requests lets $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE replace a session's own `verify` (a stack's CA file)
+    # unless the request names it: pass it explicitly.
+    kwargs.setdefault("verify", session.verify)
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:

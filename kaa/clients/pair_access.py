@@ -7,11 +7,13 @@ pair, or for a real estate from Pulumi config `credentials.<alias>.*` and enviro
     MM2 principal's password                 MM2_PASSWORD                    mm2Password
     Kafka CA (ssl.ca.location)               KAFKA_CA_FILE                   kafkaCaFile  (default: the stack's
                                                                              security.ssl_truststore)
-    Kafka client cert / key (mutual TLS)     KAFKA_CERT_FILE / KAFKA_KEY_FILE kafkaCertFile / kafkaKeyFile
+    Kafka client cert / key (mutual TLS)     KAFKA_CERT_FILE / KAFKA_KEY_FILE kafkaCertFile / kafkaKeyFile  (default:
+                                                                             security.ssl_client_cert / _key)
     Kafka client key's password              KAFKA_KEY_PASSWORD              kafkaKeyPassword
     registry basic auth user / password      REGISTRY_USERNAME / _PASSWORD   registryUsername / registryPassword
     Connect basic auth user / password       CONNECT_USERNAME / _PASSWORD    connectUsername / connectPassword
-    CA of the registry's and Connect's HTTPS HTTP_CA_FILE                    httpCaFile
+    CA of the registry's and Connect's HTTPS HTTP_CA_FILE                    httpCaFile  (default: the stack's
+                                                                             security.http_ca, else ssl_truststore)
     HTTPS client cert / key (mutual TLS)     HTTP_CERT_FILE / HTTP_KEY_FILE  httpCertFile / httpKeyFile
 
 Each access remembers where each setting came from (`fix`), so a failure names the key to change.
@@ -167,9 +169,15 @@ def _cluster_access(cluster: Cluster, config: Mapping[str, Any], env: Mapping[st
             values[setting], origin[setting] = env[env_name(alias, setting)], env_name(alias, setting)
         elif config.get(SETTINGS[setting][1]):
             values[setting], origin[setting] = str(config[SETTINGS[setting][1]]), config_name(alias, setting)
-    if "kafka_ca_file" not in values and cluster.security.ssl_truststore:
-        values["kafka_ca_file"] = cluster.security.ssl_truststore
-        origin["kafka_ca_file"] = f"clusters.{alias}.security.ssl_truststore"
+    # Files the stack itself names are the defaults (settings above win): Kafka's CA and client certificate,
+    # and the HTTPS CA (security.http_ca, else the brokers' CA).
+    for setting, key, path in (("kafka_ca_file", "ssl_truststore", cluster.security.ssl_truststore),
+                               ("kafka_cert_file", "ssl_client_cert", cluster.security.ssl_client_cert),
+                               ("kafka_key_file", "ssl_client_key", cluster.security.ssl_client_key),
+                               ("http_ca_file", "http_ca" if cluster.security.http_ca else "ssl_truststore",
+                                cluster.security.http_verify)):
+        if setting not in values and path:
+            values[setting], origin[setting] = path, f"clusters.{alias}.security.{key}"
     sec = cluster.security
     kafka = {"bootstrap.servers": cluster.bootstrap, "security.protocol": sec.protocol}
     if sec.uses_sasl:

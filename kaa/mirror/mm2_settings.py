@@ -24,6 +24,7 @@ KINDS = ("source", "checkpoint", "heartbeat")
 TOPICS_EXCLUDE = (r".*[\-\.]internal", r".*\.replica", r"__.*", "_schemas", r"connect-.*", r"mm2-.*")
 GROUPS_EXCLUDE = (r"console-consumer-.*", r"connect-.*", r"__.*")
 JAAS_PLACEHOLDER = "${kaa:jaas:%s}"
+PEM_SUFFIXES = (".pem", ".crt", ".cer")
 JAAS_PATTERN = re.compile(r"\$\{kaa:jaas:([^}]+)\}")
 LOGIN_MODULES = {
     "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
@@ -90,6 +91,8 @@ def _client_security(cluster: Cluster, prefix: str) -> dict[str, str]:
         out[f"{prefix}sasl.jaas.config"] = JAAS_PLACEHOLDER % cluster.alias
     if sec.ssl_truststore:
         out[f"{prefix}ssl.truststore.location"] = sec.ssl_truststore
+        if sec.ssl_truststore.lower().endswith(PEM_SUFFIXES):
+            out[f"{prefix}ssl.truststore.type"] = "PEM"  # Kafka's default type is JKS
     return out
 
 
@@ -167,7 +170,7 @@ def flow_connectors(topology: Topology, source: str, target: str) -> tuple[Conne
             # Records reach the target through the worker's producer: make it write as the MM2 principal,
             # durably and without duplicates on retry.
             **{k: v for k, v in _client_security(tgt, "producer.override.").items()
-               if k != "producer.override.ssl.truststore.location"},
+               if not k.startswith("producer.override.ssl.truststore.")},
             "producer.override.acks": "all",
             "producer.override.enable.idempotence": "true",
             "key.converter": BYTE_ARRAY,

@@ -32,11 +32,23 @@ class Security:
 
     protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
-    ssl_truststore: str | None = None
+    ssl_truststore: str | None = None  # the CA (PEM) the brokers' certificates are verified against
+    ssl_client_cert: str | None = None  # mTLS: the client certificate (PEM) and its key (PEM, PKCS#8)
+    ssl_client_key: str | None = None
+    http_ca: str | None = None  # the CA of the registry's and Connect's HTTPS certificates; default ssl_truststore
 
     @property
     def uses_sasl(self) -> bool:
         return self.protocol.startswith("SASL_")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def http_verify(self) -> str | None:
+        """The CA file HTTPS clients of the registry and Connect verify against (None: the system's CAs)."""
+        return self.http_ca or self.ssl_truststore
 
 
 @dataclass(frozen=True)

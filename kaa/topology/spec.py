@@ -32,12 +32,14 @@ from kaa.topology.model import (
     Topology,
 )
 from kaa.topology.schema_files import SchemaFileError, load_schema, schema_type_for
+from kaa.topology.stack_paths import UnsetVariable, expand_path
 from kaa.topology.topic_configs import TOPIC_CONFIGS, check_config, normalise_value
 
 # The keys and enumerations come from the stack files' JSON Schema (stacks/topology.schema.json).
 TOP_KEYS = stack_schema.keys()
 CLUSTER_KEYS = stack_schema.keys("#cluster")
 SECURITY_KEYS = stack_schema.keys("#cluster", "security")
+SECURITY_FILE_KEYS = ("ssl_truststore", "ssl_client_cert", "ssl_client_key", "http_ca")
 TOPIC_KEYS = stack_schema.keys("#topic")
 SCHEMA_KEYS = stack_schema.keys("#schema")
 CONSUMER_KEYS = stack_schema.keys("#consumer")
@@ -401,10 +403,29 @@ def _clusters(c: _Checker, node: Any, separator: str) -> list[Cluster]:
         if protocol.startswith("SASL_") and mechanism is None and "sasl_mechanism" not in sec:
             c.bad(path + ("security", "sasl_mechanism"), f"is required with {protocol}",
                   f"add sasl_mechanism: one of {', '.join(SASL_MECHANISMS)}", show_value=False)
-        truststore = c.text(sec, "ssl_truststore", path + ("security",), required=False)
-        security = Security(protocol=protocol, sasl_mechanism=mechanism, ssl_truststore=truststore)
+        files = {key: _file_path(c, sec, key, path + ("security",)) for key in SECURITY_FILE_KEYS}
+        if (files["ssl_client_cert"] is None) != (files["ssl_client_key"] is None):
+            c.bad(path + ("security",), "ssl_client_cert and ssl_client_key go together",
+                  "set both (the mTLS client certificate and its key) or neither", show_value=False)
+        if files["ssl_client_cert"] and protocol not in ("SSL", "SASL_SSL"):
+            c.bad(path + ("security", "protocol"), "must be SSL or SASL_SSL with a client certificate",
+                  "set protocol: SSL (mTLS) or SASL_SSL", protocol)
+        security = Security(protocol=protocol, sasl_mechanism=mechanism, **files)
         out.append(Cluster(alias, tuple(servers), registry or "", connect or "", security))
     return out
+
+
+def _file_path(c: _Checker, node: Mapping[str, Any], key: str, path: Path_) -> str | None:
+    """A certificate or key path, expanded (`stack_paths`) relative to the file that sets it."""
+    value = c.text(node, key, path, required=False)
+    if value is None:
+        return None
+    try:
+        return expand_path(value, c.merged.file_of(path + (key,)).parent)
+    except UnsetVariable as exc:
+        c.bad(path + (key,), f"names ${{{exc.name}}}, which is not set",
+              f"export {exc.name}, or write ${{{exc.name}:-<default path>}}", value)
+        return None
 
 
 def _config(c: _Checker, node: Any, path: Path_) -> dict[str, str]:

@@ -74,6 +74,17 @@ def test_the_truststore_reaches_both_clusters_clients(tmp_path: Path) -> None:
         assert "source.cluster.sasl.jaas.config" not in config
 
 
+def test_a_pem_ca_file_is_read_as_a_pem_truststore(tmp_path: Path) -> None:
+    topology = stack(tmp_path, "  a: {}\n", security="{protocol: SASL_SSL, sasl_mechanism: SCRAM-SHA-512, "
+                     "ssl_truststore: /etc/kafka/ca.pem}")
+    for kind, config in configs(topology).items():
+        assert config["source.cluster.ssl.truststore.type"] == config["target.cluster.ssl.truststore.type"] == "PEM"
+        assert config["target.cluster.security.protocol"] == "SASL_SSL", kind
+        assert not [k for k in config if k.startswith("producer.override.ssl.truststore")], kind
+    jks = configs(stack(tmp_path, "  a: {}\n", security="{protocol: SSL, ssl_truststore: /etc/kafka/ca.jks}"))
+    assert "source.cluster.ssl.truststore.type" not in jks["source"]  # JKS is Kafka's default
+
+
 def test_without_a_truststore_no_location_is_set(tmp_path: Path) -> None:
     config = configs(stack(tmp_path, "  a: {}\n", security="{protocol: SSL}"))["source"]
     assert not [k for k in config if "truststore" in k]
