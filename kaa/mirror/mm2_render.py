@@ -5,6 +5,7 @@ formats cannot disagree. Secrets appear as references (config providers, Kuberne
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ import yaml
 
 from kaa.mirror.mm2_settings import (
     KINDS,
+    PEM_SUFFIXES,
+    _client_security,
     flow_connectors,
     flow_settings,
     jaas_config,
@@ -23,7 +26,6 @@ from kaa.topology.model import Cluster, Topology
 from kaa.versions import KAFKA_VERSION, STRIMZI_VERSION
 
 SECRETS_FILE = "/etc/kafka-active-active/mm2-secrets.properties"
-PEM_FILE_SUFFIXES = (".pem", ".crt", ".cer")
 FORMATS = ("properties", "connect", "strimzi")
 
 
@@ -33,21 +35,32 @@ def secret_reference(alias: str, key: str = "password") -> str:
     return "${file:" + f"{SECRETS_FILE}:{alias}.{key}" + "}"
 
 
-def is_pem(path: str) -> bool:
-    return path.lower().endswith(PEM_FILE_SUFFIXES)
+def file_content_reference(path: str) -> str:
+    """A file's whole content through Kafka's DirectoryConfigProvider (`${dir:<folder>:<file name>}`)."""
+    folder, name = posixpath.split(path)
+    return "${dir:" + f"{folder}:{name}" + "}"
 
 
 def tls_references(cluster: Cluster, prefix: str) -> dict[str, str]:
-    """The TLS settings of `cluster` a render adds beside the derived client config: the truststore's type and,
-    for a JKS/PKCS12 truststore, its password as a reference (never a value)."""
+    """The TLS secrets of `cluster` a deployment provides, as references (never values): a JKS/PKCS12
+    truststore's password (a PEM CA has none) and, for mutual TLS, the client certificate and key as a PEM
+    keystore read from the files the stack names."""
     sec = cluster.security
     out: dict[str, str] = {}
-    if sec.ssl_truststore:
-        if is_pem(sec.ssl_truststore):
-            out[f"{prefix}ssl.truststore.type"] = "PEM"  # Kafka's default is JKS
-        else:
-            out[f"{prefix}ssl.truststore.password"] = secret_reference(cluster.alias, "ssl.truststore.password")
+    if sec.ssl_truststore and not sec.ssl_truststore.lower().endswith(PEM_SUFFIXES):
+        out[f"{prefix}ssl.truststore.password"] = secret_reference(cluster.alias, "ssl.truststore.password")
+    if sec.ssl_client_cert and sec.ssl_client_key:
+        out[f"{prefix}ssl.keystore.type"] = "PEM"
+        out[f"{prefix}ssl.keystore.certificate.chain"] = file_content_reference(sec.ssl_client_cert)
+        out[f"{prefix}ssl.keystore.key"] = file_content_reference(sec.ssl_client_key)
     return out
+
+
+def _providers(topology: Topology) -> str:
+    """The config providers a deployment needs: `file` (passwords), and `dir` where a client certificate is read.
+    No space after the comma: Kafka splits `config.providers` on "," without trimming (" dir" is no provider)."""
+    mtls = any(c.security.ssl_client_cert for c in topology.clusters)
+    return "file,dir" if mtls else "file"
 
 
 def _jaas_reference(topology: Topology) -> Callable[[str], str]:
@@ -72,20 +85,17 @@ def render_properties(topology: Topology) -> str:
         f"# Passwords come from {SECRETS_FILE} (keys <alias>.password, and for a JKS/PKCS12 truststore "
         "<alias>.ssl.truststore.password).",
         f"clusters = {', '.join(topology.aliases)}",
-        "config.providers = file",
+        f"config.providers = {_providers(topology)}",
         "config.providers.file.class = org.apache.kafka.common.config.provider.FileConfigProvider",
     ]
+    if _providers(topology) != "file":
+        lines.append("config.providers.dir.class = org.apache.kafka.common.config.provider.DirectoryConfigProvider")
     jaas = _jaas_reference(topology)
     for cluster in topology.clusters:
         lines.append(f"{cluster.alias}.bootstrap.servers = {cluster.bootstrap}")
-        sec = cluster.security
-        lines.append(f"{cluster.alias}.security.protocol = {sec.protocol}")
-        if sec.uses_sasl:
-            lines.append(f"{cluster.alias}.sasl.mechanism = {sec.sasl_mechanism}")
-            lines.append(f"{cluster.alias}.sasl.jaas.config = {jaas(cluster.alias)}")
-        if sec.ssl_truststore:
-            lines.append(f"{cluster.alias}.ssl.truststore.location = {sec.ssl_truststore}")
-        lines += [f"{k} = {v}" for k, v in tls_references(cluster, f"{cluster.alias}.").items()]
+        # the same client settings the connectors get (one function), with the JAAS password as a reference
+        security = resolve_jaas(_client_security(cluster, f"{cluster.alias}."), jaas)
+        lines += [f"{k} = {v}" for k, v in {**security, **tls_references(cluster, f"{cluster.alias}.")}.items()]
     for source, target in topology.flows:
         lines.append(f"{source}->{target}.enabled = true")
     lines += [_java_property(k, v) for k, v in merged.items()]
@@ -105,9 +115,11 @@ def render_properties(topology: Topology) -> str:
 
 def _with_tls(topology: Topology, config: dict[str, str], source: str, target: str) -> dict[str, str]:
     out = dict(config)
-    for prefix, alias in (("source.cluster.", source), ("target.cluster.", target)):
-        if f"{prefix}ssl.truststore.location" in config:
-            out.update(tls_references(topology.cluster(alias), prefix))
+    for prefix, alias in (("source.cluster.", source), ("target.cluster.", target), ("producer.override.", target)):
+        if f"{prefix}security.protocol" in config:
+            refs = tls_references(topology.cluster(alias), prefix)
+            # the worker's producer keeps the worker's truststore (as the derived config does): only its identity
+            out.update({k: v for k, v in refs.items() if prefix != "producer.override." or ".keystore." in k})
     return out
 
 
@@ -115,7 +127,9 @@ def render_connect(topology: Topology) -> str:
     jaas = _jaas_reference(topology)
     out: dict[str, Any] = {
         "note": (f"MM2 on Kafka Connect for stack {topology.name!r}: each flow runs on the Connect cluster of its "
-                 f"target. Workers need config.providers=file with {SECRETS_FILE}."),
+                 f"target. Workers need config.providers={_providers(topology)} with {SECRETS_FILE}"
+                 + (" and org.apache.kafka.common.config.provider.DirectoryConfigProvider as dir."
+                    if _providers(topology) != "file" else ".")),
         "connect_clusters": {},
     }
     for source, target in topology.flows:
@@ -135,6 +149,9 @@ def _strimzi_cluster(topology: Topology, alias: str) -> dict[str, Any]:
     cluster = topology.cluster(alias)
     entry: dict[str, Any] = {"alias": alias, "bootstrapServers": cluster.bootstrap}
     sec = cluster.security
+    if sec.ssl_client_cert and not sec.uses_sasl:  # Strimzi takes one authentication: mTLS without SASL
+        entry["authentication"] = {"type": "tls", "certificateAndKey": {
+            "secretName": f"mm2-{alias.lower()}-client-cert", "certificate": "tls.crt", "key": "tls.key"}}
     if sec.uses_sasl:
         entry["authentication"] = {
             "type": (sec.sasl_mechanism or "scram-sha-512").lower(),

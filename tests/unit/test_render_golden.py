@@ -158,7 +158,7 @@ def test_the_throughput_profile_reaches_every_render(stacks: Callable[[str], Top
 
 
 # Golden cases whose input stack sits beside the expected renders (tests/golden/render/<case>/stack.yaml).
-CASES = ("tls",)
+CASES = ("tls", "mtls")
 
 
 def case(name: str) -> Topology:
@@ -224,3 +224,38 @@ def test_plain_logs_in_with_the_plain_login_module_and_scram_with_scram() -> Non
                 "type": "scram-sha-512" if cluster["alias"] == "K1" else "plain", "username": "mm2",
                 "passwordSecret": {"secretName": f"mm2-{cluster['alias'].lower()}-credentials",
                                    "password": "password"}}
+
+
+def _keystore(alias: str) -> dict[str, str]:
+    folder = f"/etc/kafka/tls/{alias.lower()}"
+    return {"ssl.keystore.type": "PEM", "ssl.keystore.certificate.chain": f"${{dir:{folder}:mm2.crt}}",
+            "ssl.keystore.key": f"${{dir:{folder}:mm2.key}}"}
+
+
+def test_a_client_certificate_reaches_mm2_as_a_pem_keystore_of_references() -> None:
+    topology = case("mtls")
+    properties = _properties(render_properties(topology))
+    assert properties["config.providers"] == "file,dir"
+    assert properties["config.providers.dir.class"] == \
+        "org.apache.kafka.common.config.provider.DirectoryConfigProvider"
+    for alias in ("K1", "K2"):
+        assert {k: properties.get(f"{alias}.{k}") for k in _keystore(alias)} == _keystore(alias)
+    assert properties["K1.security.protocol"] == "SSL" and "K1.sasl.jaas.config" not in properties
+    for connector in _connectors(render_connect(topology)):
+        config = connector["config"]
+        target = config["target.cluster.alias"]
+        roles = [("source.cluster.", config["source.cluster.alias"]), ("target.cluster.", target)]
+        if "MirrorSourceConnector" in config["connector.class"]:
+            roles.append(("producer.override.", target))  # the worker's producer writes as MM2
+        for prefix, alias in roles:
+            assert {k: config.get(prefix + k) for k in _keystore(alias)} == _keystore(alias), (connector["name"],
+                                                                                                prefix)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in (document["spec"]["target"], document["spec"]["mirrors"][0]["source"]):
+            expected = {"type": "tls", "certificateAndKey": {"secretName": "mm2-k1-client-cert",
+                                                             "certificate": "tls.crt", "key": "tls.key"}} \
+                if cluster["alias"] == "K1" else {"type": "scram-sha-256", "username": "mm2", "passwordSecret": {
+                    "secretName": "mm2-k2-credentials", "password": "password"}}
+            assert cluster["authentication"] == expected
+    for render in FILES.values():
+        assert "BEGIN" not in render(topology)  # references, never a certificate or key
