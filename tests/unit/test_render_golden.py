@@ -259,3 +259,22 @@ def test_a_client_certificate_reaches_mm2_as_a_pem_keystore_of_references() -> N
             assert cluster["authentication"] == expected
     for render in FILES.values():
         assert "BEGIN" not in render(topology)  # references, never a certificate or key
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_no_secret_value_is_rendered_on_a_tls_estate(name: str) -> None:
+    """Every password-like setting of every client prefix is a config-provider reference."""
+    topology = case(name)
+    secret_like = re.compile(r"(password|keystore\.key|certificate\.chain)$")
+    properties = _properties(render_properties(topology))
+    configs = [properties] + [c["config"] for c in _connectors(render_connect(topology))]
+    checked = 0
+    for config in configs:
+        for key, value in config.items():
+            if secret_like.search(key):
+                checked += 1
+                assert re.fullmatch(r"\$\{(file|dir):[^}]+\}", value), (key, value)
+            if key.endswith("sasl.jaas.config"):
+                checked += 1
+                assert re.search(r'password="\$\{file:[^}]+\}";$', value), (key, value)
+    assert checked >= 10  # the case has secrets to check
