@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 KAA := scripts/kaa
 
-.PHONY: setup setup-main up down test lint unit tools integration e2e bench mutation
+.PHONY: setup setup-main up down test lint unit tools integration e2e tls bench mutation
 
 setup:            ## install everything: the main job's parts and the tools tier (actionlint, mermaid, Chromium)
 	scripts/setup.sh all
@@ -32,8 +32,11 @@ integration: setup
 e2e: setup
 	.venv/bin/python -m pytest tests/e2e -q
 
-test: setup lint  ## every tier: lint, unit, tools, integration (real pair), e2e (real Pulumi engine + pair)
-	.venv/bin/python -m pytest tests/unit tests/tools tests/integration tests/e2e -q
+tls: setup        ## the TLS pair (`kaa local up --tls`, started when not running) and the local-tls stack on it
+	.venv/bin/python -m pytest tests/tls -q
+
+test: setup lint  ## every tier: lint, unit, tools, integration (real pair), e2e (real Pulumi engine + pair), tls
+	.venv/bin/python -m pytest tests/unit tests/tools tests/integration tests/e2e tests/tls -q
 
 # Mutation testing (a benchmark, not a gate): mutmut changes the pure logic one small edit at a time and runs the
 # unit tier against each mutant; docs/mutation.md has the last score. Narrow it with MUTANTS, e.g.

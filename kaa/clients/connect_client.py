@@ -23,6 +23,8 @@ class ConnectClient:
             self.session.auth = auth
         # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's `verify`
         self.tls_options = (tls or HttpTls()).requests_options()
+        for key, value in self.tls_options.items():  # and on the session, for calls sent with `request(session)`
+            setattr(self.session, key, value)
 
     def _call(self, method: str, path: str, ok_missing: bool = False, **kwargs: Any) -> Any:
         response = request(self.session, method, f"{self.url}{path}", "Kafka Connect", ConnectError,

@@ -23,6 +23,7 @@ def request(
     # requests lets $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE replace a session's own `verify` (a stack's CA file)
     # unless the request names it: pass it explicitly.
     kwargs.setdefault("verify", session.verify)
+    kwargs.setdefault("cert", session.cert)
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:

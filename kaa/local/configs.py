@@ -66,6 +66,10 @@ def tls_broker_properties(cluster: ClusterEndpoints, tls: TlsFiles) -> dict[str,
                      f"CONTROLLER://{host}:{cluster.controller_port}",
         "advertised.listeners": f"CLIENT://{host}:{cluster.kafka_port},MTLS://{host}:{cluster.mtls_port}",
         "listener.security.protocol.map": "CLIENT:SASL_SSL,MTLS:SSL,CONTROLLER:PLAINTEXT",
+        # SASL PLAIN over TLS as well (static users, the same local passwords): estates that use PLAIN are proven
+        # here too; the broker itself logs in with SCRAM.
+        "sasl.enabled.mechanisms": f"{MECHANISM},PLAIN",
+        "listener.name.client.plain.sasl.jaas.config": plain_jaas(USERS),
         "ssl.keystore.type": "PKCS12",
         "ssl.keystore.location": str(tls.server_keystore),
         "ssl.keystore.password": tls.keystore_password,
@@ -76,6 +80,13 @@ def tls_broker_properties(cluster: ClusterEndpoints, tls: TlsFiles) -> dict[str,
         "listener.name.mtls.ssl.client.auth": "required",
         "ssl.principal.mapping.rules": MTLS_PRINCIPAL_RULES,
     }
+
+
+def plain_jaas(users: tuple[ScramUser, ...]) -> str:
+    """The broker side of SASL PLAIN: its own login and one `user_<name>` entry per user."""
+    entries = " ".join(f'user_{u.name}="{u.password}"' for u in users)
+    return (f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN.name}" '
+            f'password="{ADMIN.password}" {entries};')
 
 
 def _plain_broker_properties(cluster: ClusterEndpoints, data_dir: Path) -> dict[str, str]:

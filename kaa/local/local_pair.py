@@ -134,7 +134,7 @@ class LocalPair:
 
         On failure, stops what this call started and raises LocalPairError with the failing service's log tail.
         """
-        self.runtime.ensure_installed()
+        self.runtime.ensure_installed(tls=self.tls is not None)
         javas = {
             "kafka": find_java(KAFKA_MIN_JAVA, "KAA_KAFKA_JAVA_HOME", f"Kafka {self.runtime.kafka_version}"),
             "registry": find_java(

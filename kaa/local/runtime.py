@@ -69,19 +69,20 @@ class Runtime:
     def apicurio_jar(self) -> Path:
         return self.cache / f"apicurio-{self.apicurio_version}" / "quarkus-run.jar"
 
-    def is_installed(self) -> bool:
+    def is_installed(self, tls: bool = False) -> bool:
+        """Kafka and the registry are in place, and for the TLS pair (`tls`) Connect's basic-auth extension."""
         kafka_marker = self.kafka_lib.parent / ".complete"
         apicurio_marker = self.apicurio_jar.parent / ".complete"
         return kafka_marker.is_file() and apicurio_marker.is_file() and self.apicurio_jar.is_file() \
-            and self.connect_basic_auth_jar.is_file()
+            and (not tls or self.connect_basic_auth_jar.is_file())
 
-    def ensure_installed(self) -> None:
+    def ensure_installed(self, tls: bool = False) -> None:
         """Run scripts/setup-local-pair.sh when a marker is missing (cold: ~20 s of Maven downloads)."""
-        if self.is_installed():
+        if self.is_installed(tls):
             return
         env = dict(os.environ, KAA_CACHE=str(self.cache))
         result = subprocess.run(["bash", str(SETUP_SCRIPT)], env=env, capture_output=True, text=True)
-        if result.returncode != 0 or not self.is_installed():
+        if result.returncode != 0 or not self.is_installed(tls):
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-30:])
             raise LocalPairError(f"{SETUP_SCRIPT.name} failed (exit {result.returncode}):\n{tail}")
 

@@ -65,6 +65,9 @@ def test_brokers_listen_sasl_ssl_and_mtls_and_trust_their_own_ca(tmp_path: Path)
     assert k1["ssl.keystore.password"] == (tmp_path / "tls" / "server.p12.password").read_text().strip()
     assert (k1["ssl.truststore.type"], k1["ssl.truststore.location"]) == ("PEM", str(tmp_path / "tls" / "ca.pem"))
     assert k1["ssl.principal.mapping.rules"].startswith("RULE:^CN=")
+    assert k1["sasl.enabled.mechanisms"] == "SCRAM-SHA-512,PLAIN"  # PLAIN over TLS too
+    assert k1["sasl.mechanism.inter.broker.protocol"] == "SCRAM-SHA-512"
+    assert 'user_admin="admin-secret"' in k1["listener.name.client.plain.sasl.jaas.config"]
     assert stat.S_IMODE(pair.services(("kafka",), ("K1",))[0].config_file.stat().st_mode) == 0o600
 
 
@@ -121,3 +124,19 @@ def test_cli_selects_the_tls_pair_either_way(argv: list[str]) -> None:
     args = build_parser().parse_args(argv)
     assert args.tls is True
     assert build_parser().parse_args(["local", "up"]).tls is False
+
+
+def test_only_the_tls_pair_needs_connects_basic_auth_extension(tmp_path: Path) -> None:
+    """The plaintext pair starts without the extension jar (no Maven call for a part it does not use)."""
+    from kaa.local.runtime import Runtime
+
+    runtime = Runtime("4.1.2", "3.3.3", tmp_path)
+    for marker in (runtime.kafka_lib.parent / ".complete", runtime.apicurio_jar.parent / ".complete",
+                   runtime.apicurio_jar):
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("x")
+    assert runtime.is_installed() and not runtime.is_installed(tls=True)
+    runtime.connect_basic_auth_jar.parent.mkdir(parents=True)
+    runtime.connect_basic_auth_jar.write_text("jar")
+    assert runtime.is_installed(tls=True)
+

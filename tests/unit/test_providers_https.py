@@ -98,3 +98,18 @@ def test_a_connect_worker_signed_by_another_ca_is_refused(https_server: tuple[st
     with pytest.raises(Exception, match="certificate verify failed"):
         ConnectorProvider().delete("K2/mm2-k1-k2-source", props)
     assert Guarded.served == []
+
+
+def test_a_call_sent_through_a_connect_clients_session_is_verified_and_authenticated(
+        https_server: tuple[str, str]) -> None:
+    """The drill stops and deletes connectors with `request(client.session, ...)`: the session carries the CA."""
+    from kaa.clients.connect_client import ConnectClient
+    from kaa.clients.http_request import request
+    from kaa.clients.http_tls import HttpTls
+    from kaa.errors import ConnectError
+
+    url, ca = https_server
+    client = ConnectClient(url, (USER["username"], USER["password"]), tls=HttpTls(ca_file=ca))
+    request(client.session, "DELETE", f"{url}/connectors/x/offsets", "Kafka Connect", ConnectError, 10.0)
+    assert Guarded.served == [("DELETE", "/connectors/x/offsets")]
+
