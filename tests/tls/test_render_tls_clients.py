@@ -5,30 +5,15 @@ BrokerApiVersionsCommand (kafka-tools, the pair's jars) is the client: it reads 
 from __future__ import annotations
 
 import subprocess
-import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
-from kaa.errors import LocalPairError
 from kaa.local import LocalPair
 from kaa.mirror.mm2_render import SECRETS_FILE, render_properties
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def tls_pair() -> Iterator[LocalPair]:
-    pair = LocalPair(tls=True, progress=sys.stderr)
-    try:
-        pair.up()
-    except LocalPairError as exc:
-        pytest.fail(f"the TLS pair could not start: {exc}", pytrace=False)
-    yield pair
 
 
 def client_lines(text: str, alias: str) -> dict[str, str]:
@@ -46,7 +31,8 @@ def client_lines(text: str, alias: str) -> dict[str, str]:
 def api_versions(settings: dict[str, str], folder: Path, pair: LocalPair) -> subprocess.CompletedProcess[str]:
     config = folder / "client.properties"
     # the tool's 5 s request timeout is too short on a loaded 2-core machine (load 25 measured): not what is tested
-    config.write_text("".join(f"{k}={v}\n" for k, v in {**settings, "request.timeout.ms": "60000"}.items()))
+    patient = {"request.timeout.ms": "60000", "socket.connection.setup.timeout.ms": "30000"}
+    config.write_text("".join(f"{k}={v}\n" for k, v in {**settings, **patient}.items()))
     classpath = pair.runtime.kafka_classpath
     return subprocess.run(["java", "-cp", classpath, "org.apache.kafka.tools.BrokerApiVersionsCommand",
                            "--bootstrap-server", settings["bootstrap.servers"], "--command-config", str(config)],

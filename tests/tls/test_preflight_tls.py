@@ -2,14 +2,12 @@
 for the registries and Connect), read only. With the pair's own settings every part passes; a CA that did not
 sign the certificates, wrong SCRAM or basic-auth passwords, and a missing or foreign client certificate on the
 mTLS listener each give one line with the cause. The TLS pair runs on its own ports beside the shared pair (its
-state: $KAA_LOCAL_TLS_STATE); the fixture starts it when it is not running and leaves it running."""
+state: $KAA_LOCAL_TLS_STATE); tests/tls/conftest.py starts it when it is not running and leaves it running."""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,22 +18,11 @@ import trustme
 from kaa.clients.http_tls import HttpTls
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.reachability import preflight, probe_kafka
-from kaa.errors import LocalPairError
 from kaa.local import LocalPair
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def tls_pair() -> Iterator[LocalPair]:
-    pair = LocalPair(tls=True, progress=sys.stderr)
-    try:
-        pair.up()
-    except LocalPairError as exc:
-        pytest.fail(f"the TLS pair could not start: {exc}", pytrace=False)
-    yield pair
 
 
 @pytest.fixture(scope="module")
