@@ -8,6 +8,7 @@ import pulumi
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.reachability import unreachable_parts
 from kaa.errors import SpecError
+from kaa.redaction import scrub
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
 
@@ -31,7 +32,7 @@ def stack_topology(stack: str, config: pulumi.Config) -> Topology:
         # the same credentials the resources use (config `credentials`, a secret object read in plain here,
         # never printed), each overridable by its KAA_<ALIAS>_* environment variable
         access = PairAccess.from_config(topology, config.get_object("credentials") or {})
-        problems = unreachable_parts(topology, access)
+        problems = [scrub(line, access.secrets()) for line in unreachable_parts(topology, access)]
         if problems:
             raise pulumi.RunError("parts of the pair cannot be reached:\n" + "\n".join(problems))
     return topology

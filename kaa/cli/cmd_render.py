@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the bidirectional MirrorMaker 2 deployment",
         description="Render both MM2 flows of a stack: dedicated-mode mm2.properties, the six Kafka Connect "
         "connector configs (each flow on its target's Connect), or Strimzi KafkaMirrorMaker2 resources. "
-        "Passwords are shown as references (FileConfigProvider / Kubernetes secrets), never values.",
+        "Secrets are shown as references, never values: passwords through Kafka's FileConfigProvider, a client "
+        "certificate and key (mutual TLS) as a PEM keystore through DirectoryConfigProvider, Kubernetes secrets for "
+        "Strimzi (docs/connecting.md).",
         epilog="Exit codes: 0 rendered, 2 invalid stack.",
     )
     add_stack_argument(mm2)

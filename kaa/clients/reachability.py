@@ -6,6 +6,8 @@ endpoint, the cause (`authentication failed`, `certificate verify failed`, ...) 
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -95,7 +97,33 @@ def probe_kafka(settings: dict[str, str], timeout: float) -> Failure | None:
         error = future.exception()
         reason = error.args[0] if isinstance(error, KafkaException) and error.args else error
         messages.append(reason.str() if isinstance(reason, KafkaError) else str(reason))
-    return kafka_failure(messages, mechanism)
+    failure = kafka_failure(messages, mechanism)
+    if failure.fix == "kafka_ca":
+        why = certificate_problem(settings, timeout)
+        if why:
+            return Failure(f"certificate verify failed: {why}", "kafka_ca")
+    return failure
+
+
+def certificate_problem(settings: dict[str, str], timeout: float) -> str | None:
+    """Why a broker's certificate does not verify (`certificate has expired`, `Hostname mismatch, ...`, `unable to
+    get local issuer certificate`): librdkafka only says that it did not. A TLS handshake of our own with the same
+    CA against the first bootstrap server that answers tells."""
+    try:
+        context = ssl.create_default_context(cafile=settings.get("ssl.ca.location") or None)
+    except OSError:  # not a PEM file (librdkafka's error already says so)
+        return None
+    for server in settings.get("bootstrap.servers", "").split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as raw, \
+                    context.wrap_socket(raw, server_hostname=host.strip("[]")):
+                return None
+        except ssl.SSLCertVerificationError as exc:
+            return f"{exc.verify_message} ({server.strip()})"
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _refusal(message: str) -> bool:

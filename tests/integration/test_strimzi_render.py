@@ -123,3 +123,18 @@ def test_a_broken_render_fails_the_check(strimzi_check: Callable[[str, Path], su
     errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert any(line.startswith(f"error: {expected}") for line in errors), errors
     assert all(line.startswith("error: doc[0].") for line in errors), errors  # the intact document passes
+
+
+@pytest.mark.parametrize(("case", "types"), [("tls", {"K1": "scram-sha-512", "K2": "plain"}),
+                                              ("mtls", {"K1": "tls", "K2": "scram-sha-256"})])
+def test_the_tls_renders_are_valid_for_strimzi(strimzi_check: Callable[[str, Path], subprocess.CompletedProcess[str]],
+                                               tmp_path: Path, case: str, types: dict[str, str]) -> None:
+    """tests/golden/render/tls (SCRAM-SHA-512 and PLAIN over TLS) and mtls (a client certificate on an SSL
+    cluster, SCRAM-SHA-256 on the other), trusted certificates on every cluster."""
+    text = render_strimzi(load_topology(ROOT / "tests" / "golden" / "render" / case / "stack.yaml", name=case))
+    result = strimzi_check(text, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("ok: 2 KafkaMirrorMaker2 resource(s) valid")
+    found = {c["alias"]: c["authentication"]["type"] for doc in yaml.safe_load_all(text)
+             for c in (doc["spec"]["target"], doc["spec"]["mirrors"][0]["source"])}
+    assert found == types

@@ -313,3 +313,63 @@ def test_pulumi_config_credentials_are_named_when_they_are_the_source(topology: 
     overridden = PairAccess.from_config(topology, {"K1": {"adminPassword": "x"}}, {"KAA_K1_ADMIN_PASSWORD": "z"})
     assert overridden["K1"].kafka["sasl.password"] == "z"
     assert overridden["K1"].fix["kafka_auth"].endswith("/ KAA_K1_ADMIN_PASSWORD")
+
+
+@pytest.fixture
+def tls_listener(ca: trustme.CA) -> Iterator[Callable[[trustme.LeafCert], int]]:
+    """A TCP listener that only does a TLS handshake with the given certificate, as a broker's SSL listener
+    does before any Kafka request: enough for librdkafka to verify (or refuse) the certificate."""
+    sockets: list[socket.socket] = []
+
+    def start(cert: trustme.LeafCert) -> int:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        server = socket.create_server(("127.0.0.1", 0))
+        sockets.append(server)
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                try:
+                    with context.wrap_socket(conn, server_side=True) as tls:
+                        tls.recv(1)
+                except OSError:
+                    pass
+                finally:
+                    conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        return int(server.getsockname()[1])
+
+    yield start
+    for server in sockets:
+        server.close()
+
+
+@pytest.mark.parametrize(("issue", "why"), [
+    (lambda ca: trustme.CA().issue_cert("127.0.0.1"), "unable to get local issuer certificate"),
+    (lambda ca: ca.issue_cert("127.0.0.1", not_after=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)),
+     "certificate has expired"),
+    (lambda ca: ca.issue_cert("broker.example.org"), "IP address mismatch, certificate is not valid for '127.0.0.1'"),
+], ids=["foreign-ca", "expired", "other-host"])
+def test_the_kafka_probe_names_why_a_broker_certificate_is_refused(
+        ca: trustme.CA, ca_file: str, tls_listener: Callable[[trustme.LeafCert], int],
+        issue: Callable[[trustme.CA], trustme.LeafCert], why: str) -> None:
+    port = tls_listener(issue(ca))
+    failure = reachability.probe_kafka({"bootstrap.servers": f"127.0.0.1:{port}", "security.protocol": "SSL",
+                                        "ssl.ca.location": ca_file}, 5.0)
+    assert failure is not None and failure.fix == "kafka_ca", failure
+    assert failure.cause.startswith(f"certificate verify failed: {why}"), failure.cause
+    assert failure.cause.endswith(f"(127.0.0.1:{port})")
+
+
+def test_the_kafka_probe_passes_the_handshake_of_a_trusted_certificate(
+        ca: trustme.CA, ca_file: str, tls_listener: Callable[[trustme.LeafCert], int]) -> None:
+    """The listener speaks no Kafka, so the request fails after the handshake: not as a certificate problem."""
+    port = tls_listener(ca.issue_cert("127.0.0.1"))
+    failure = reachability.probe_kafka({"bootstrap.servers": f"127.0.0.1:{port}", "security.protocol": "SSL",
+                                        "ssl.ca.location": ca_file}, 2.0)
+    assert failure is not None and failure.fix == "address", failure

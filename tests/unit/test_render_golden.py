@@ -18,6 +18,7 @@ import yaml
 from kaa.mirror.mm2_render import SECRETS_FILE, render_connect, render_properties, render_strimzi
 from kaa.mirror.mm2_settings import REPLICATION_POLICY
 from kaa.topology.model import Topology
+from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = ROOT / "tests" / "golden" / "render"
@@ -154,3 +155,126 @@ def test_the_throughput_profile_reaches_every_render(stacks: Callable[[str], Top
         assert "source.consumer.max.poll.records" not in spec["mirrors"][0]["checkpointConnector"]["config"]
     connectors = _connectors(render_connect(tuned))
     assert [c["config"].get("producer.override.linger.ms") for c in connectors] == ["20", None, None] * 2
+
+
+# Golden cases whose input stack sits beside the expected renders (tests/golden/render/<case>/stack.yaml).
+CASES = ("tls", "mtls")
+
+
+def case(name: str) -> Topology:
+    return load_topology(RENDER / name / "stack.yaml", name=name)
+
+
+@pytest.mark.parametrize("file_name", sorted(FILES))
+@pytest.mark.parametrize("name", CASES)
+def test_render_of_a_case_matches_golden(golden: Callable[[Path, str], None], name: str, file_name: str) -> None:
+    golden(RENDER / name / file_name, FILES[file_name](case(name)))
+
+
+TRUSTSTORES = {"K1": "/etc/kafka/tls/k1-ca.pem", "K2": "/etc/kafka/tls/k2-truststore.p12"}
+LOGIN = {"K1": "org.apache.kafka.common.security.scram.ScramLoginModule",
+         "K2": "org.apache.kafka.common.security.plain.PlainLoginModule"}
+
+
+def _truststore(alias: str) -> dict[str, str]:
+    """What a client of `alias` needs to trust its brokers: the location, and the type (PEM) or a password
+    reference (PKCS12)."""
+    extra = {"ssl.truststore.type": "PEM"} if alias == "K1" else \
+        {"ssl.truststore.password": f"${{file:{SECRETS_FILE}:K2.ssl.truststore.password}}"}
+    return {"ssl.truststore.location": TRUSTSTORES[alias], **extra}
+
+
+def test_the_truststore_reaches_every_client_config() -> None:
+    topology = case("tls")
+    properties = _properties(render_properties(topology))
+    for alias in ("K1", "K2"):
+        assert {k: properties[f"{alias}.{k}"] for k in _truststore(alias)} == _truststore(alias)
+        assert properties[f"{alias}.security.protocol"] == "SASL_SSL"
+    for connector in _connectors(render_connect(topology)):
+        config = connector["config"]
+        for role in ("source", "target"):
+            alias = config[f"{role}.cluster.alias"]
+            assert {k: config.get(f"{role}.cluster.{k}") for k in _truststore(alias)} == _truststore(alias), \
+                (connector["name"], role)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in (document["spec"]["target"], document["spec"]["mirrors"][0]["source"]):
+            assert cluster["tls"] == {"trustedCertificates": [
+                {"secretName": f"{cluster['alias'].lower()}-cluster-ca-cert", "pattern": "*.crt"}]}
+
+
+def test_plain_logs_in_with_the_plain_login_module_and_scram_with_scram() -> None:
+    topology = case("tls")
+    properties = _properties(render_properties(topology))
+    for alias in ("K1", "K2"):
+        assert properties[f"{alias}.sasl.mechanism"] == ("SCRAM-SHA-512" if alias == "K1" else "PLAIN")
+        assert properties[f"{alias}.sasl.jaas.config"] == (
+            f'{LOGIN[alias]} required username="mm2" password="${{file:{SECRETS_FILE}:{alias}.password}}";')
+    for connector in _connectors(render_connect(topology)):
+        config = connector["config"]
+        target = config["target.cluster.alias"]
+        for prefix, alias in (("source.cluster.", config["source.cluster.alias"]), ("target.cluster.", target),
+                              ("producer.override.", target)):
+            if prefix == "producer.override." and "MirrorSourceConnector" not in config["connector.class"]:
+                continue
+            assert config[f"{prefix}sasl.jaas.config"].startswith(f"{LOGIN[alias]} required "), (connector["name"],
+                                                                                                prefix)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in (document["spec"]["target"], document["spec"]["mirrors"][0]["source"]):
+            assert cluster["authentication"] == {
+                "type": "scram-sha-512" if cluster["alias"] == "K1" else "plain", "username": "mm2",
+                "passwordSecret": {"secretName": f"mm2-{cluster['alias'].lower()}-credentials",
+                                   "password": "password"}}
+
+
+def _keystore(alias: str) -> dict[str, str]:
+    folder = f"/etc/kafka/tls/{alias.lower()}"
+    return {"ssl.keystore.type": "PEM", "ssl.keystore.certificate.chain": f"${{dir:{folder}:mm2.crt}}",
+            "ssl.keystore.key": f"${{dir:{folder}:mm2.key}}"}
+
+
+def test_a_client_certificate_reaches_mm2_as_a_pem_keystore_of_references() -> None:
+    topology = case("mtls")
+    properties = _properties(render_properties(topology))
+    assert properties["config.providers"] == "file,dir"
+    assert properties["config.providers.dir.class"] == \
+        "org.apache.kafka.common.config.provider.DirectoryConfigProvider"
+    for alias in ("K1", "K2"):
+        assert {k: properties.get(f"{alias}.{k}") for k in _keystore(alias)} == _keystore(alias)
+    assert properties["K1.security.protocol"] == "SSL" and "K1.sasl.jaas.config" not in properties
+    for connector in _connectors(render_connect(topology)):
+        config = connector["config"]
+        target = config["target.cluster.alias"]
+        roles = [("source.cluster.", config["source.cluster.alias"]), ("target.cluster.", target)]
+        if "MirrorSourceConnector" in config["connector.class"]:
+            roles.append(("producer.override.", target))  # the worker's producer writes as MM2
+        for prefix, alias in roles:
+            assert {k: config.get(prefix + k) for k in _keystore(alias)} == _keystore(alias), (connector["name"],
+                                                                                                prefix)
+    for document in yaml.safe_load_all(render_strimzi(topology)):
+        for cluster in (document["spec"]["target"], document["spec"]["mirrors"][0]["source"]):
+            expected = {"type": "tls", "certificateAndKey": {"secretName": "mm2-k1-client-cert",
+                                                             "certificate": "tls.crt", "key": "tls.key"}} \
+                if cluster["alias"] == "K1" else {"type": "scram-sha-256", "username": "mm2", "passwordSecret": {
+                    "secretName": "mm2-k2-credentials", "password": "password"}}
+            assert cluster["authentication"] == expected
+    for render in FILES.values():
+        assert "BEGIN" not in render(topology)  # references, never a certificate or key
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_no_secret_value_is_rendered_on_a_tls_estate(name: str) -> None:
+    """Every password-like setting of every client prefix is a config-provider reference."""
+    topology = case(name)
+    secret_like = re.compile(r"(password|keystore\.key|certificate\.chain)$")
+    properties = _properties(render_properties(topology))
+    configs = [properties] + [c["config"] for c in _connectors(render_connect(topology))]
+    checked = 0
+    for config in configs:
+        for key, value in config.items():
+            if secret_like.search(key):
+                checked += 1
+                assert re.fullmatch(r"\$\{(file|dir):[^}]+\}", value), (key, value)
+            if key.endswith("sasl.jaas.config"):
+                checked += 1
+                assert re.search(r'password="\$\{file:[^}]+\}";$', value), (key, value)
+    assert checked >= 10  # the case has secrets to check

@@ -2,11 +2,12 @@
 for the registries and Connect), read only. With the pair's own settings every part passes; a CA that did not
 sign the certificates, wrong SCRAM or basic-auth passwords, and a missing or foreign client certificate on the
 mTLS listener each give one line with the cause. The TLS pair runs on its own ports beside the shared pair (its
-state: $KAA_LOCAL_TLS_STATE); the fixture starts it when it is not running and leaves it running."""
+state: $KAA_LOCAL_TLS_STATE); tests/tls/conftest.py starts it when it is not running and leaves it running."""
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
+import json
+import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,22 +18,11 @@ import trustme
 from kaa.clients.http_tls import HttpTls
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.reachability import preflight, probe_kafka
-from kaa.errors import LocalPairError
 from kaa.local import LocalPair
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def tls_pair() -> Iterator[LocalPair]:
-    pair = LocalPair(tls=True, progress=sys.stderr)
-    try:
-        pair.up()
-    except LocalPairError as exc:
-        pytest.fail(f"the TLS pair could not start: {exc}", pytrace=False)
-    yield pair
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +96,26 @@ def test_the_mtls_listener_refuses_a_missing_or_foreign_client_certificate(statu
         failure = probe_kafka(settings, 10.0)
         assert failure is not None and failure.fix == "kafka_cert", failure
         assert failure.cause.startswith("TLS handshake failed: ") and "bad certificate" in failure.cause
+
+
+def _kaa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ROOT / "scripts" / "kaa"), *args], capture_output=True, text=True, timeout=180,
+                          env=dict(os.environ))
+
+
+def test_drift_and_failover_status_read_every_part_of_the_tls_pair_and_print_no_secret(
+        status: dict[str, Any]) -> None:
+    """`--stack local-tls` reads the running TLS pair: SASL_SSL brokers, HTTPS registries and Connect with basic
+    auth. Whether the pair has drifted depends on what was applied to it; that every part was read does not."""
+    secrets = PairAccess.from_status(status, {}).secrets()
+    assert len(secrets) == 6  # admin, registry and Connect passwords of both clusters
+    drift = _kaa("drift", "--stack", "local-tls", "--json")
+    assert drift.returncode in (0, 1), drift.stderr
+    report = json.loads(drift.stdout)
+    assert report["unreachable"] == [] and set(report["clusters"]) == {"K1", "K2"}
+    assert {k.split()[0] for k in report["timings_seconds"]} >= {"kafka", "registry", "connect"}
+    failover = _kaa("failover", "status", "--stack", "local-tls")
+    assert failover.returncode in (0, 1), failover.stderr
+    assert "K1 -> K2: " in failover.stdout and "last heartbeat" in failover.stdout
+    for output in (drift.stdout + drift.stderr, failover.stdout + failover.stderr):
+        assert not any(secret in output for secret in secrets)
