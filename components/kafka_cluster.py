@@ -24,7 +24,7 @@ PULUMI_MECHANISMS = {"PLAIN": "plain", "SCRAM-SHA-256": "scram-sha256", "SCRAM-S
 class AclSet(Resource, module="kafka-aa", name="AclSet"):
     """Every binding of one principal on one cluster (components/providers/acl_set.py)."""
 
-    bindings: pulumi.Output[dict[str, dict[str, str]]]
+    bindings: pulumi.Output[dict[str, str]]
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
         super().__init__(AclSetProvider(), name, props, opts)

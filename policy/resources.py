@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaa.topology.acls import Acl
+
 TOPIC = "kafka:index/topic:Topic"
 ACL = "kafka:index/acl:Acl"  # one binding per resource (pulumi_kafka; the components' layout before ACL sets)
 ACL_SET = "AclSet"  # every binding of one principal on one cluster (components/providers/acl_set.py)
@@ -245,18 +247,19 @@ def _provider_alias(res: Res, known_aliases: Sequence[str], bootstrap_by_alias: 
 
 
 def set_bindings(res: Res) -> list[AclRes]:
-    """An ACL set's bindings, each pointing at the set (its `label` is the cluster's alias); none while the
-    engine cannot know them yet."""
-    bindings = res.props.get("bindings")
-    if not known(bindings, res.props.get("principal")) or not isinstance(bindings, Mapping):
+    """An ACL set's bindings (`Acl.code` lines), each pointing at the set (its `label` is the cluster's alias);
+    none while the engine cannot know them yet."""
+    bindings, principal = res.props.get("bindings"), res.props.get("principal")
+    if not known(bindings, principal) or not isinstance(bindings, Mapping):
         return []
-    alias, principal = str(res.props.get("label", "")), str(res.props.get("principal", ""))
-    return [
-        AclRes(alias, principal, str(b.get("host") or "*"), _upper(b.get("operation")),
-               _upper(b.get("permission") or "ALLOW"), _upper(b.get("resource_type")),
-               _upper(b.get("pattern_type") or "LITERAL"), str(b.get("resource_name", "")), res.urn)
-        for b in bindings.values() if isinstance(b, Mapping) and known(*b.values())
-    ]
+    alias, out = str(res.props.get("label", "")), []
+    for code in bindings.values():
+        if not known(code):
+            continue
+        acl = Acl.from_code(str(principal), str(code))
+        out.append(AclRes(alias, acl.principal, acl.host, acl.operation, acl.permission, acl.resource_type,
+                          acl.pattern_type, acl.resource_name, res.urn))
+    return out
 
 
 def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackView:

@@ -3,11 +3,13 @@
 One resource per binding made `pulumi up` pay a step (and a state checkpoint) per ACL, about 19 per topic and
 cluster. A set is applied with batched CreateAcls/DeleteAcls (500 bindings a request), and its `bindings` input
 is a map keyed by a readable binding (`ALLOW READ topic orders`), so `pulumi preview --diff` and the PR comment
-still list each binding added or removed. After a write the set waits, bounded, until DescribeAcls lists every
-binding it holds: a binding the broker has not made visible yet is waited for, never reported as a failure of a
-correct request. A set owns only its own bindings: `read` reports which of them are live (so `pulumi refresh`
-sees one deleted out of band) and `delete` removes only them. CreateAcls of a binding that exists is a no-op,
-so a set adopts bindings created before it (the upgrade from one resource per binding relies on this).
+still list each binding added or removed (`+`/`-` per key; the Python SDK's dynamic providers cannot return a
+detailed diff, so the engine lists the unchanged bindings too, one line each). After a write the set waits,
+bounded, until DescribeAcls lists every binding it holds: a binding the broker has not made visible yet is
+waited for, never reported as a failure of a correct request. A set owns only its own bindings: `read` reports
+which of them are live (so `pulumi refresh` sees one deleted out of band) and `delete` removes only them.
+CreateAcls of a binding that exists is a no-op, so a set adopts bindings created before it (the upgrade from one
+resource per binding relies on this).
 
 `connection` holds librdkafka admin settings with the admin password; the component marks it a secret output.
 """
@@ -28,28 +30,18 @@ VISIBLE_INTERVAL = 0.5
 
 def binding_key(acl: Acl) -> str:
     """The binding as the preview shows it (unique per binding of one principal)."""
-    pattern = "" if acl.pattern_type == "LITERAL" else f" ({acl.pattern_type.lower()})"
-    host = "" if acl.host == "*" else f" from {acl.host}"
-    return f"{acl.permission} {acl.operation} {acl.resource_type.lower()} {acl.resource_name}{pattern}{host}"
+    return acl.binding
 
 
-def binding_entry(acl: Acl) -> dict[str, str]:
-    return {"resource_type": acl.resource_type, "pattern_type": acl.pattern_type, "resource_name": acl.resource_name,
-            "operation": acl.operation, "host": acl.host, "permission": acl.permission}
-
-
-def bindings_map(acls: Iterable[Acl]) -> dict[str, dict[str, str]]:
-    """The `bindings` input of a set: readable key -> the binding's fields."""
-    return {binding_key(a): binding_entry(a) for a in sorted(acls, key=Acl.order)}
+def bindings_map(acls: Iterable[Acl]) -> dict[str, str]:
+    """The `bindings` input of a set: readable key -> the binding on one line (`Acl.code`), so a preview lists an
+    unchanged binding on one line and a changed one with its `+` or `-`."""
+    return {a.binding: a.code() for a in sorted(acls, key=Acl.order)}
 
 
 def acls_of(props: Mapping[str, Any]) -> set[Acl]:
     principal = str(props.get("principal") or "")
-    return {
-        Acl(principal, b["resource_type"], b["pattern_type"], b["resource_name"], b["operation"], b.get("host", "*"),
-            b.get("permission", "ALLOW"))
-        for b in (props.get("bindings") or {}).values()
-    }
+    return {Acl.from_code(principal, str(code)) for code in (props.get("bindings") or {}).values()}
 
 
 def _admin(props: Mapping[str, Any]) -> KafkaAdmin:
@@ -91,8 +83,7 @@ class AclSetProvider(ResourceProvider):
         if not props.get("connection"):
             return ReadResult(id_, props)  # nothing to read with (an import without inputs)
         live = _admin(props).acls(props["principal"])
-        held = {binding_key(a): binding_entry(a) for a in sorted(acls_of(props) & live, key=Acl.order)}
-        return ReadResult(id_, {**props, "bindings": held})
+        return ReadResult(id_, {**props, "bindings": bindings_map(acls_of(props) & live)})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # No property forces a replacement: a replacement would be created first (adopting the live bindings) and

@@ -68,17 +68,22 @@ def test_a_set_with_the_same_bindings_is_no_change_and_nothing_forces_a_replacem
                        ("connection", {**olds["connection"], "sasl.password": "rotated"})):
         diff = provider.diff("id", olds, {**olds, key: value})
         assert (diff.changes, diff.replaces) == (True, []), key
-    prefixed = next(k for k, b in olds["bindings"].items() if b["pattern_type"] == "PREFIXED")
-    as_literal = {**olds, "bindings": {**olds["bindings"], prefixed: {**olds["bindings"][prefixed],
-                                                                      "pattern_type": "LITERAL"}}}
+    prefixed = next(k for k, code in olds["bindings"].items() if " PREFIXED " in code)
+    as_literal = {**olds, "bindings": {**olds["bindings"],
+                                       prefixed: olds["bindings"][prefixed].replace(" PREFIXED ", " LITERAL ")}}
     assert provider.diff("id", olds, as_literal).changes is True
 
 
-def test_binding_keys_are_unique_per_binding():
-    acls = [Acl("User:a", "TOPIC", p, n, o, h, perm) for p in ("LITERAL", "PREFIXED") for n in ("x", "x.y")
-            for o in ("READ", "WRITE") for h in ("*", "10.0.0.1") for perm in ("ALLOW", "DENY")]
+def test_binding_keys_are_unique_per_binding_and_codes_read_back():
+    acls = [Acl("User:a", t, p, n, o, h, perm) for t in ("TOPIC", "GROUP") for p in ("LITERAL", "PREFIXED")
+            for n in ("x", "x.y", "a group with spaces") for o in ("READ", "WRITE") for h in ("*", "10.0.0.1")
+            for perm in ("ALLOW", "DENY")]
     assert len({binding_key(a) for a in acls}) == len(acls)
     assert acls_of({"principal": "User:a", "bindings": acl_set.bindings_map(acls)}) == set(acls)
+    assert acl_set.bindings_map([Acl("User:a", "TOPIC", "PREFIXED", "K1.", "READ")]) == {
+        "ALLOW READ topic K1. (prefixed)": "TOPIC PREFIXED READ * ALLOW K1."}
+    with pytest.raises(ValueError, match="not an ACL binding code"):
+        Acl.from_code("User:a", "TOPIC READ orders")
 
 
 def test_the_connection_is_a_secret_with_the_clusters_security_settings(local):

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from components.kafka_cluster import slug
-from components.providers.acl_set import binding_entry, binding_key
 from kaa.topology.acls import Acl
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
@@ -124,13 +123,13 @@ def add_acl(resources: list[Res], alias: str, principal: str, operation: str, na
     """A binding added to `principal`'s ACL set on `alias` (a new set when the principal has none)."""
     acl = Acl(principal, upper(rtype), upper(pattern), name, upper(operation), host, upper(permission))
     resources, target = _set_of(resources, alias, principal)
-    return edit(resources, target, lambda p: p["bindings"].update({binding_key(acl): binding_entry(acl)}))
+    return edit(resources, target, lambda p: p["bindings"].update({acl.binding: acl.code()}))
 
 
 def without_acl(resources: list[Res], alias: str, principal: str, operation: str, name: str,
                 rtype: str = "TOPIC", pattern: str = "LITERAL") -> list[Res]:
     """`principal`'s ACL set on `alias` without one binding (a binding that is not there fails)."""
-    key = binding_key(Acl(principal, rtype, pattern, name, operation))
+    key = Acl(principal, rtype, pattern, name, operation).binding
 
     def drop(props: dict[str, Any]) -> None:
         assert key in props["bindings"], f"no binding {key!r} in {set_name(alias, principal)}"
@@ -139,17 +138,22 @@ def without_acl(resources: list[Res], alias: str, principal: str, operation: str
     return edit(resources, set_name(alias, principal), drop)
 
 
-def edit_bindings(resources: list[Res], change: Callable[[dict[str, Any]], None]) -> list[Res]:
-    """Every binding of every ACL set changed by `change` (a dict of the binding's fields)."""
+def edit_bindings(resources: list[Res], change: Callable[[Acl], Acl]) -> list[Res]:
+    """Every binding of every ACL set changed by `change`."""
     out = []
     for r in resources:
         if r.type == ACL_SET_TYPE:
-            props = json.loads(json.dumps(r.props))
-            for binding in props["bindings"].values():
-                change(binding)
-            r = replace(r, props=props)
+            changed = [change(Acl.from_code(r.props["principal"], code)) for code in r.props["bindings"].values()]
+            r = replace(r, props={**r.props, "bindings": {a.binding: a.code() for a in changed}})
         out.append(r)
     return out
+
+
+def plain_acl(resources: list[Res], alias: str, name: str, **props: Any) -> list[Res]:
+    """A `pulumi_kafka.Acl` resource (one binding, the provider's property names) beside the stack's ACL sets."""
+    topic = named(resources, f"pair-{alias}-topic-orders")
+    urn = topic.urn.replace(f"kafka:index/topic:Topic::pair-{alias}-topic-orders", f"kafka:index/acl:Acl::{name}")
+    return [*resources, replace(topic, urn=urn, type="kafka:index/acl:Acl", props=props)]
 
 
 def run(check: Callable[[CheckArgs, Any], None], resources: list[Res], context: PolicyContext) -> FakeReporter:
@@ -375,7 +379,7 @@ def test_mirroring_missing_properties(prod_res, prod_ctx):
 
 
 def test_mirroring_needs_mm2s_grants_as_declared_prefixed_on_the_remote_topics(prod_res, prod_ctx):
-    literal = edit_bindings(prod_res, lambda b: b.update(pattern_type="LITERAL"))
+    literal = edit_bindings(prod_res, lambda a: replace(a, pattern_type="LITERAL"))
     report = run(checks.mirroring, literal, prod_ctx)
     assert set(report.messages) == {
         f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic '{source}.{topic}' on {target}: the flow "
@@ -418,14 +422,12 @@ def test_producers_never_write_remote_topics(prod_res, prod_ctx):
 
 def test_consumers_missing_properties(prod_res, prod_ctx):
     # No pattern type: Kafka's default LITERAL; the MM2 principal's prefixed grants are exempt.
-    no_pattern = edit_bindings(prod_res, lambda b: b.pop("pattern_type") if b["pattern_type"] == "LITERAL" else None)
-    assert run(checks.consumers, no_pattern, prod_ctx).violations == []
-    # WRITE on 'K' is the literal topic `K` when the pattern is missing, not a prefix of every remote topic.
-    bare_k = edit_bindings(add_acl(prod_res, "K1", "User:orders-svc", "Write", "K"),
-                           lambda b: b.pop("pattern_type") if b["resource_name"] == "K" else None)
-    assert run(checks.consumers, bare_k, prod_ctx).violations == []
-    assert run(checks.consumers, add_acl(prod_res, "K1", "User:orders-svc", "Write", "K", pattern="Prefixed"),
-               prod_ctx).violations != []
+    # A plain Acl without a pattern type: WRITE on 'K' is the literal topic `K`, not a prefix of remote topics.
+    write_k = {"aclPrincipal": "User:orders-svc", "aclHost": "*", "aclOperation": "Write", "aclPermissionType": "Allow",
+               "aclResourceName": "K", "aclResourceType": "Topic"}
+    assert run(checks.consumers, plain_acl(prod_res, "K1", "write-k", **write_k), prod_ctx).violations == []
+    prefixed = plain_acl(prod_res, "K1", "write-k", **write_k, resourcePatternTypeFilter="Prefixed")
+    assert run(checks.consumers, prefixed, prod_ctx).names() == ["write-k"]
     no_mm2_in_spec = replace(prod_ctx, mm2_principal=None)  # still known from the SCRAM user and the JAAS
     assert run(checks.consumers, prod_res, no_mm2_in_spec).violations == []
 
@@ -1022,7 +1024,7 @@ def test_every_check_follows_the_topologys_separator(prod):
     assert messages(checks.consumers, no_twin, context)[0][0] == "pair-K2-acls-billing"
     assert messages(checks.consumers, no_twin, context)[0][1].startswith(
         "User:billing may read 'orders' on K2 but not its remote twin 'K1_orders'")
-    literal = edit_bindings(resources, lambda b: b.update(pattern_type="LITERAL"))
+    literal = edit_bindings(resources, lambda a: replace(a, pattern_type="LITERAL"))
     assert "may not CREATE/WRITE/DESCRIBE topic 'K1_orders' on K2" in "\n".join(
         m for _, m in messages(checks.mirroring, literal, context))
 
@@ -1042,3 +1044,13 @@ def test_an_acl_sets_admin_password_must_be_a_secret(prod_res, prod_ctx):
     report = run(checks.secret_credentials, plain, prod_ctx)
     assert report.violations == [(f"the ACL set {name} gets the cluster's admin password as plain text (connection); "
                                   "make it a secret output so the state encrypts it", named(prod_res, name).urn)]
+
+
+def test_a_plain_pulumi_kafka_acl_is_checked_like_a_binding_in_a_set(prod_res, prod_ctx):
+    """A program may still declare `pulumi_kafka.Acl`s of its own (one binding each): the checks see them too."""
+    rogue = plain_acl(prod_res, "K2", "rogue", aclPrincipal="User:orders-svc", aclHost="*", aclOperation="Write",
+                      aclPermissionType="Allow", aclResourceName="K1.orders", aclResourceType="Topic",
+                      resourcePatternTypeFilter="Literal")
+    report = run(checks.consumers, rogue, prod_ctx)
+    assert report.names() == ["rogue"]
+    assert report.messages[0].startswith("User:orders-svc may WRITE 'K1.orders' (literal) on K2")
