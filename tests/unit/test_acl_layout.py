@@ -76,3 +76,34 @@ def test_a_dry_run_changes_nothing():
     assert pulumi.calls == [["stack", "export"]]
     assert summary("prod", OLD, dry_run=True).startswith("stack prod: would remove 2 per-binding ACL resources")
     assert summary(None, []) == "the selected stack: no per-binding ACL resources in the state; nothing to migrate"
+
+
+def test_kaa_pulumi_up_migrates_first_and_preview_never_touches_the_state(monkeypatch, capsys):
+    import argparse
+
+    from kaa.cli import cmd_migrate, cmd_pulumi
+
+    class Done:
+        def __init__(self, stdout: str) -> None:
+            self.stdout, self.stderr, self.returncode = stdout, "", 0
+
+    calls: list[list[str]] = []
+    fake = FakePulumi(document())
+
+    def run_pulumi(args: list[str], env: Any = None, capture: bool = False, check: bool = True) -> Done:
+        calls.append(list(args))
+        return Done(fake([a for a in args if a not in ("--stack", "prod")]))
+
+    execs: list[list[str]] = []
+    monkeypatch.setattr(cmd_migrate, "run_pulumi", run_pulumi)
+    monkeypatch.setattr(cmd_pulumi, "engine_env", lambda: {})
+    monkeypatch.setattr(cmd_pulumi.os, "chdir", lambda path: None)
+    monkeypatch.setattr(cmd_pulumi.os, "execvpe", lambda file, argv, env: execs.append(argv))
+    cmd_pulumi.run(argparse.Namespace(args=["preview", "--stack", "prod", "--diff"]))
+    assert calls == [] and execs == [["pulumi", "preview", "--stack", "prod", "--diff"]]
+    cmd_pulumi.run(argparse.Namespace(args=["up", "--stack", "prod"]))
+    assert [c[:2] for c in calls] == [["stack", "export"], ["stack", "import"]]
+    assert all(c[-2:] == ["--stack", "prod"] for c in calls)
+    assert execs[-1] == ["pulumi", "up", "--stack", "prod"]
+    assert fake.imported == without_resources(document(), OLD)
+    assert "stack prod: removed 2 per-binding ACL resources" in capsys.readouterr().err
