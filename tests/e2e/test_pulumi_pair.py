@@ -20,6 +20,7 @@ from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.registry_client import RegistryClient
 from kaa.local import LocalPair
+from kaa.topology.acls import Acl
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
@@ -128,11 +129,14 @@ def test_out_of_band_changes_are_seen_by_refresh(stack, access):
     KafkaAdmin(access["K2"].kafka).set_topic_configs({"e2e-customers": {"retention.ms": "1000"}})
     ConnectClient(access["K1"].connect).delete("e2e-mm2-k2-k1-heartbeat")
     RegistryClient(access["K2"].schema_registry).delete_subject("e2e-customers-value", permanent=True)
+    gone = Acl("User:e2e-billing", "TOPIC", "LITERAL", "K2.e2e-orders", "READ")
+    KafkaAdmin(access["K1"].kafka).delete_acls([gone])  # the ACL set's read sees it, the update restores it
     changes = changed_resources(stack.preview_json("--refresh"))
     assert changes == {
         "pair-K2-topic-e2e-customers": "update",
         "pair-mirror-e2e-mm2-k2-k1-heartbeat": "create",
         "pair-K2-schemas-e2e-customers-value": "create",
+        "pair-K1-acls-e2e-billing": "update",
     }
     stack.up("--refresh")
     assert_pair_matches(topology_of(stack), access)
