@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from kaa.clients import pair_access
 from kaa.topology.model import Cluster
 
 
@@ -56,16 +57,5 @@ def from_config(config: pulumi.Config, aliases: tuple[str, ...]) -> dict[str, Cl
 def admin_settings(cluster: Cluster, credentials: ClusterCredentials) -> pulumi.Output[dict[str, str]]:
     """librdkafka admin settings for `cluster` with its admin credentials, as one secret output (for the dynamic
     providers that talk to Kafka themselves)."""
-    sec = cluster.security
-    base = {"bootstrap.servers": cluster.bootstrap, "security.protocol": sec.protocol}
-    if sec.ssl_truststore:
-        base["ssl.ca.location"] = sec.ssl_truststore
-
-    def build(values: list[Any]) -> dict[str, str]:
-        if not sec.uses_sasl:
-            return base
-        return {**base, "sasl.mechanism": sec.sasl_mechanism or "SCRAM-SHA-512", "sasl.username": values[0] or "",
-                "sasl.password": values[1] or ""}
-
     return pulumi.Output.secret(pulumi.Output.all(credentials.admin_username, credentials.admin_password)
-                                .apply(build))
+                                .apply(lambda creds: pair_access.admin_settings(cluster, creds[0], creds[1])))

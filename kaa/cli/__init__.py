@@ -10,8 +10,8 @@ import sys
 
 from kaa.errors import KaaError
 
-SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "quickstart", "drift", "twins", "failover",
-               "drill")
+SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "migrate", "quickstart", "drift", "twins",
+               "failover", "drill")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,6 +72,24 @@ def _basic(user: str, password: str) -> tuple[str, str] | None:
     return (user, password) if user or password else None
 
 
+def admin_settings(cluster: Cluster, username: str | None, password: str | None) -> dict[str, str]:
+    """librdkafka admin settings for `cluster` from its security block and the admin credentials: the one place
+    that maps `security` (protocol, SASL mechanism, CA, client certificate) to client settings, for `kaa` commands,
+    the ACL sets and the MM2 leftovers."""
+    security = cluster.security
+    kafka = {"bootstrap.servers": cluster.bootstrap, "security.protocol": security.protocol}
+    if security.uses_sasl:
+        kafka["sasl.mechanism"] = security.sasl_mechanism or "SCRAM-SHA-512"
+        kafka["sasl.username"] = username or ""
+        kafka["sasl.password"] = password or ""
+    for key, path in (("ssl.ca.location", security.ssl_truststore),
+                      ("ssl.certificate.location", security.ssl_client_cert),
+                      ("ssl.key.location", security.ssl_client_key)):
+        if path:
+            kafka[key] = path
+    return kafka
+
+
 @dataclass(frozen=True)
 class ClusterAccess:
     kafka: Mapping[str, str]  # librdkafka-style admin settings (bootstrap.servers, security.protocol, sasl.*, ssl.*)
@@ -178,12 +196,7 @@ def _cluster_access(cluster: Cluster, config: Mapping[str, Any], env: Mapping[st
                                 cluster.security.http_verify)):
         if setting not in values and path:
             values[setting], origin[setting] = path, f"clusters.{alias}.security.{key}"
-    sec = cluster.security
-    kafka = {"bootstrap.servers": cluster.bootstrap, "security.protocol": sec.protocol}
-    if sec.uses_sasl:
-        kafka["sasl.mechanism"] = sec.sasl_mechanism or "SCRAM-SHA-512"
-        kafka["sasl.username"] = values.get("admin_username", "")
-        kafka["sasl.password"] = values.get("admin_password", "")
+    kafka = admin_settings(cluster, values.get("admin_username", ""), values.get("admin_password", ""))
     for setting, key in (("kafka_ca_file", "ssl.ca.location"), ("kafka_cert_file", "ssl.certificate.location"),
                          ("kafka_key_file", "ssl.key.location"), ("kafka_key_password", "ssl.key.password")):
         if values.get(setting):

@@ -20,6 +20,7 @@ from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.registry_client import RegistryClient
 from kaa.local import LocalPair
+from kaa.topology.acls import Acl
 from kaa.topology.derive import derive
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
@@ -111,11 +112,16 @@ def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(st
         "pair-mirror-e2e-mm2-k1-k2-checkpoint": "update", "pair-mirror-e2e-mm2-k2-k1-checkpoint": "update",
         # MM2 will make the new topic's twin on each side: deleted with the stack
         "pair-mirror-twin-K2-k1.e2e-payments": "create", "pair-mirror-twin-K1-k2.e2e-payments": "create",
-        # MM2 reads the new topic on each side
-        **{f"pair-{a}-acl-e2e-mm2-topic-literal-e2e-payments-{op}": "create"
-           for a in ("K1", "K2") for op in ("read", "describe", "describe_configs")},
+        # MM2 reads the new topic on each side: three bindings more in its ACL set
+        "pair-K1-acls-e2e-mm2": "update", "pair-K2-acls-e2e-mm2": "update",
     }
     assert changes == expected
+    # The diff names each binding added (one `+` line each), not the set as a whole.
+    diff = stack.run("preview", "--diff").stdout
+    marked = sorted(" ".join(line.split()) for line in diff.splitlines()
+                    if line.strip()[:8] in ("+ ALLOW ", "- ALLOW "))
+    assert marked == sorted(f'+ ALLOW {op} topic e2e-payments : "TOPIC LITERAL {op} * ALLOW e2e-payments"'
+                            for op in ("READ", "DESCRIBE", "DESCRIBE_CONFIGS") for _ in ("K1", "K2")), diff[-3000:]
     stack.up()
     ids = assert_pair_matches(topology_of(stack), access)
     assert len(ids["K1"]["e2e-orders-value"]) == 2
@@ -125,11 +131,14 @@ def test_out_of_band_changes_are_seen_by_refresh(stack, access):
     KafkaAdmin(access["K2"].kafka).set_topic_configs({"e2e-customers": {"retention.ms": "1000"}})
     ConnectClient(access["K1"].connect).delete("e2e-mm2-k2-k1-heartbeat")
     RegistryClient(access["K2"].schema_registry).delete_subject("e2e-customers-value", permanent=True)
+    gone = Acl("User:e2e-billing", "TOPIC", "LITERAL", "K2.e2e-orders", "READ")
+    KafkaAdmin(access["K1"].kafka).delete_acls([gone])  # the ACL set's read sees it, the update restores it
     changes = changed_resources(stack.preview_json("--refresh"))
     assert changes == {
         "pair-K2-topic-e2e-customers": "update",
         "pair-mirror-e2e-mm2-k2-k1-heartbeat": "create",
         "pair-K2-schemas-e2e-customers-value": "create",
+        "pair-K1-acls-e2e-billing": "update",
     }
     stack.up("--refresh")
     assert_pair_matches(topology_of(stack), access)
