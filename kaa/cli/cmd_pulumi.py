@@ -4,7 +4,15 @@ from __future__ import annotations
 import argparse
 import os
 
-from kaa.pulumi_engine import ROOT, engine_env, stack_of, with_local_passphrase
+from kaa.pulumi_engine import (
+    PARALLEL,
+    PARALLEL_COMMANDS,
+    ROOT,
+    engine_args,
+    engine_env,
+    stack_of,
+    with_local_passphrase,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -13,9 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="run the pinned Pulumi engine (e.g. kaa pulumi preview --stack local)",
         description="Run the Pulumi CLI built by scripts/setup-pulumi.sh with the project's environment: its "
         "PATH (CLI, Python host, dynamic-provider shim, kafka plugin), a file state backend under "
-        "~/.cache/kafka-active-active/state unless PULUMI_BACKEND_URL is set, no update checks and no plugin "
-        "downloads. The `local` stack gets a fixed local passphrase unless PULUMI_CONFIG_PASSPHRASE is set. "
-        "Users with their own Pulumi can run `pulumi` directly.",
+        "~/.cache/kafka-active-active/state unless PULUMI_BACKEND_URL is set, no update checks, no plugin "
+        "downloads and no intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true unless set: the state is written "
+        f"when an update ends). {'/'.join(PARALLEL_COMMANDS)} get --parallel {PARALLEL} unless a parallelism is "
+        "given (docs/pulumi.md, Engine settings). The `local` stack gets a fixed local passphrase unless "
+        "PULUMI_CONFIG_PASSPHRASE is set. Users with their own Pulumi can run `pulumi` directly.",
         epilog="Exit code: the one of pulumi.",
     )
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for pulumi")
@@ -25,4 +35,4 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     env = with_local_passphrase(engine_env(), stack_of(args.args))
     os.chdir(ROOT)
-    os.execvpe("pulumi", ["pulumi", *args.args], env)
+    os.execvpe("pulumi", ["pulumi", *engine_args(args.args)], env)
