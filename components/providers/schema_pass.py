@@ -1,0 +1,99 @@
+"""One registry's registration pass: every subject's new versions registered in the topology's order, in one
+provider call, instead of one chained resource after another.
+
+Registries hand out IDs as a global counter, so the two registries give the same IDs only when they register the
+same new schemas in the same order; the pass does that in one loop per registry (the second registry's pass runs
+after the first's and checks its IDs against them, or imports them with `schema_registry.ids: import`). Each
+subject stays a `SchemaSubject` resource (its diff, refresh, deletion and the policy pack's checks are unchanged);
+those no longer wait for one another, only for this pass, and find their versions registered. Subjects removed from
+the spec are deleted by their own `SchemaSubject` resource, so the pass deletes nothing but the versions a changed
+subject no longer lists (soft unless `schema_registry.delete: permanent`, as the subject resource does), before
+registering that subject's new ones.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+from kaa.clients.registry_client import RegistryClient
+from kaa.schemas.schema_sync import check_parity, import_subject, preflight, refuse_import, same_schemas, sync_subject
+
+
+def _client(props: dict[str, Any], url: str, label: str | None) -> RegistryClient:
+    auth = props.get("auth")
+    return RegistryClient(url, (auth["username"], auth["password"]) if auth else None, alias=label)
+
+
+def changed_subjects(olds: dict[str, Any] | None, news: dict[str, Any]) -> list[str]:
+    """The subjects of `news`, in its order, that are new or whose versions or compatibility differ from `olds`
+    (versions compared as schemas, so a registry's re-serialised text is no change); all of them without `olds`
+    or when the registry moved."""
+    if not olds or olds.get("url") != news.get("url"):
+        return [s["subject"] for s in news.get("subjects") or []]
+    before = {s["subject"]: s for s in olds.get("subjects") or []}
+    out = []
+    for spec in news.get("subjects") or []:
+        old = before.get(spec["subject"])
+        if old is None or not same_schemas(old.get("schemas") or [], spec.get("schemas") or []) \
+                or (spec.get("compatibility") and old.get("compatibility") != spec.get("compatibility")):
+            out.append(spec["subject"])
+    return out
+
+
+def register_pass(props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Register what changed, subject after subject in the spec's order; return the props with every subject's IDs.
+
+    Before each subject, as the chained resources did: every registry is ready, will give its versions the same IDs
+    and accepts them (`preflight`). With `expected_ids` (the first registry's pass) each subject's IDs must equal
+    the first registry's, else the update stops there naming the subject."""
+    label, url = props.get("label"), props["url"]
+    client = _client(props, url, label)
+    urls = props.get("check_urls") or [url]
+    labels = props.get("check_labels") or [None] * len(urls)
+    checks = [_client(props, u, a) for u, a in zip(urls, labels, strict=True)]
+    importing = bool(props.get("import_ids")) and props.get("expected_ids") is not None
+    if props.get("import_ids"):
+        refuse_import(checks)
+    expected: dict[str, list[int]] = props.get("expected_ids") or {}
+    ids: dict[str, list[int]] = {}
+    known = (olds or {}).get("ids") or {}
+    todo = set(changed_subjects(olds, props))
+    for spec in props.get("subjects") or []:
+        subject, schemas, compatibility = spec["subject"], spec["schemas"], spec.get("compatibility")
+        unchanged = subject not in todo and subject in known
+        if unchanged and (subject not in expected or known[subject] == expected[subject]):
+            ids[subject] = list(known[subject])
+            continue
+        preflight(checks, subject, schemas, compatibility)
+        if importing and subject in expected:
+            ids[subject] = import_subject(client, subject, schemas, expected[subject], compatibility)
+        else:
+            ids[subject] = sync_subject(client, subject, schemas, compatibility, prune=olds is not None,
+                                        permanent=bool(props.get("permanent_delete")))
+        if subject in expected:
+            check_parity(subject, expected[subject], ids[subject], f"{props.get('peer_label')}'s registry",
+                         f"{label}'s registry")
+    return {**{k: v for k, v in props.items() if k != "auth"}, "ids": ids}
+
+
+class SchemaPassProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['label']}/registration-pass", register_pass(props))
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changes = []
+        if changed_subjects(olds, news) or [s["subject"] for s in olds.get("subjects") or []] != \
+                [s["subject"] for s in news.get("subjects") or []]:
+            changes.append("subjects")
+        for key in ("url", "expected_ids", "import_ids", "permanent_delete", "check_urls"):
+            if olds.get(key) != news.get(key):
+                changes.append(key)
+        return DiffResult(changes=bool(changes), replaces=[], delete_before_replace=False)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(register_pass(news, olds))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Nothing: each subject is deleted by its own `SchemaSubject` resource (which waits for nothing but this
+        pass, so a destroy deletes subjects side by side)."""
