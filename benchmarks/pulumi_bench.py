@@ -123,7 +123,8 @@ def ratio(a: float | None, b: float | None) -> str:
 def event_profile(events: Iterable[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per resource type in an engine event log: how many steps, the seconds from its first step's start to its
     last step's end (its span of the update), and the summed step durations (time spent in its provider calls,
-    overlapping when steps run in parallel). Event timestamps are whole seconds."""
+    overlapping when steps run in parallel); components, providers and the stack left out. Event timestamps are
+    whole seconds."""
     started: dict[str, tuple[str, int]] = {}
     out: dict[str, dict[str, float]] = {}
     for event in events:
@@ -131,7 +132,7 @@ def event_profile(events: Iterable[dict[str, Any]]) -> dict[str, dict[str, float
         stamp = int(event.get("timestamp") or 0)
         if pre:
             meta = pre["metadata"]
-            if meta.get("op") != "same":
+            if meta.get("op") != "same" and not meta["type"].startswith(("kafka-aa:index:", "pulumi:")):
                 started[meta["urn"]] = (meta["type"], stamp)
         elif done and "metadata" in done and done["metadata"]["urn"] in started:
             kind, began = started.pop(done["metadata"]["urn"])
