@@ -25,6 +25,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -397,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[pulumi-bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the private pair on the way out
     env = engine()
     if env is None:
         print("pulumi bench: the pinned engine is not built (scripts/setup.sh pulumi)", file=sys.stderr)

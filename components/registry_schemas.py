@@ -4,13 +4,14 @@ Registries hand out IDs as a global counter, so parallel registration would make
 `SchemaRegistrationPass` resource per registry therefore registers every subject's new versions in order in one
 provider call (the second registry's pass after the first's, expecting its IDs: `expected_ids`). Each subject
 stays its own `SchemaSubject` resource (diff, refresh, deletion, the policy pack) that waits only for the pass,
-not for the subject before it, so subjects are checked, recorded and deleted side by side. Stacks made with the
-earlier chained layout keep every resource: the subjects' names and inputs are unchanged, only their
-dependencies, and the new pass finds their versions registered.
+not for the subject before it, so subjects are checked, recorded and deleted side by side; given the pass's IDs
+(`registered_ids`) it only reads the subject back when the registry holds exactly what the pass registered.
+Stacks made with the earlier chained layout keep every resource: the subjects' names are unchanged, their diff
+ignores the new input, and the new pass finds their versions registered.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,10 @@ class SchemaSubject(Resource, module="kafka-aa", name="SchemaSubject"):
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
         super().__init__(SchemaSubjectProvider(), name, {"ids": None, "versions": None, **props}, opts)
+
+
+def _ids_of(subject: str) -> Callable[[dict[str, list[int]] | None], list[int] | None]:
+    return lambda ids: (ids or {}).get(subject)
 
 
 class SchemaRegistrationPass(Resource, module="kafka-aa", name="SchemaRegistrationPass"):
@@ -81,7 +86,8 @@ class RegistrySchemas(pulumi.ComponentResource):
         )
         for spec in specs:
             depends: list[pulumi.Resource] = [*args.after, self.registration]
-            props: dict[str, Any] = {**common, **spec, "expected_ids": None}
+            props: dict[str, Any] = {**common, **spec, "expected_ids": None,
+                                     "registered_ids": self.registration.ids.apply(_ids_of(spec["subject"]))}
             if args.peer is not None:
                 peer_subject = args.peer.subjects[spec["subject"]]
                 props["expected_ids"] = peer_subject.ids

@@ -153,3 +153,25 @@ def test_deleting_the_pass_deletes_nothing(registries: tuple[str, State, str, St
     provider.delete("K1/registration-pass", outs)
     assert k1.requests == []
     assert all(k1.live(s["subject"]) for s in SUBJECTS)
+
+
+def test_subjects_given_the_pass_ids_only_read_what_the_pass_registered(
+        registries: tuple[str, State, str, State]) -> None:
+    from components.providers.schema_subject import SchemaSubjectProvider
+    url1, k1, url2, _ = registries
+    first = SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    props = {**pass_props("K1", url1, [url1, url2], []), **SUBJECTS[0]}
+    del props["subjects"]
+    k1.requests.clear()
+    outs = SchemaSubjectProvider().create({**props, "registered_ids": first["ids"]["orders-value"]}).outs
+    assert outs["ids"] == [1, 2] and outs["versions"] == [1, 2] and outs["schemas"] == SUBJECTS[0]["schemas"]
+    assert {m for m, _ in k1.requests} == {"GET"}
+    assert len(k1.requests) == 4  # the version list, each version, the level
+    with pytest.raises(RegistryError, match=r"^schema ID mismatch for subject 'orders-value': K1's registry gave "
+                                            r"\[5, 6\]"):
+        SchemaSubjectProvider().create({**props, "label": "K2", "peer_label": "K1", "expected_ids": [5, 6],
+                                        "registered_ids": first["ids"]["orders-value"]})
+    k1.requests.clear()  # IDs other than the pass's: the full path (preflight, sync) runs and finds them
+    outs = SchemaSubjectProvider().create({**props, "registered_ids": [7, 8]}).outs
+    assert outs["ids"] == [1, 2] and len(k1.requests) > 4
+    assert not [r for r in k1.requests if r[0] == "POST" and r[1].endswith("/versions")]
