@@ -1,22 +1,33 @@
-"""One cluster's share of the pair: its `pulumi_kafka` provider, the local topics, the ACLs and (optionally)
-the MM2 principal's SCRAM credential. Remote topics are MM2's and are never declared here."""
+"""One cluster's share of the pair: its `pulumi_kafka` provider, the local topics, one ACL set per principal
+and (optionally) the MM2 principal's SCRAM credential. Remote topics are MM2's and are never declared here."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kafka as kafka
+from pulumi.dynamic import Resource
 
+from components.providers.acl_set import AclSetProvider, bindings_map
 from components.pulumi_credentials import ClusterCredentials
+from kaa.clients.pair_access import admin_settings
 from kaa.topology import naming
+from kaa.topology.acls import Acl
 from kaa.topology.derive import ClusterState
 from kaa.topology.model import Cluster
 
 PULUMI_MECHANISMS = {"PLAIN": "plain", "SCRAM-SHA-256": "scram-sha256", "SCRAM-SHA-512": "scram-sha512"}
-PULUMI_OPERATIONS = {
-    "READ": "Read", "WRITE": "Write", "CREATE": "Create", "DESCRIBE": "Describe", "DESCRIBE_CONFIGS":
-    "DescribeConfigs", "ALTER": "Alter", "ALTER_CONFIGS": "AlterConfigs", "DELETE": "Delete", "ALL": "All",
-}
+
+
+class AclSet(Resource, module="kafka-aa", name="AclSet"):
+    """Every binding of one principal on one cluster (components/providers/acl_set.py)."""
+
+    bindings: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(AclSetProvider(), name, props, opts)
 
 
 @dataclass
@@ -58,21 +69,22 @@ class KafkaCluster(pulumi.ComponentResource):
             )
             for topic in args.state.topics
         }
-        self.acls = [
-            kafka.Acl(
-                f"{name}-acl-{slug(naming.principal_name(acl.principal))}-{acl.resource_type.lower()}-"
-                f"{acl.pattern_type.lower()}-{slug(acl.resource_name)}-{acl.operation.lower()}",
-                acl_principal=acl.principal,
-                acl_host=acl.host,
-                acl_operation=PULUMI_OPERATIONS[acl.operation],
-                acl_permission_type=acl.permission.capitalize(),
-                acl_resource_name=acl.resource_name,
-                acl_resource_type=acl.resource_type.capitalize(),
-                resource_pattern_type_filter=acl.pattern_type.capitalize(),
-                opts=child,
+        settings: pulumi.Output[dict[str, str]] = pulumi.Output.all(
+            args.credentials.admin_username, args.credentials.admin_password,
+        ).apply(lambda creds: admin_settings(cluster, creds[0], creds[1]))
+        connection: pulumi.Output[dict[str, str]] = pulumi.Output.secret(settings)
+        by_principal: dict[str, list[Acl]] = {}
+        for acl in args.state.acls:
+            by_principal.setdefault(acl.principal, []).append(acl)
+        self.acl_sets = {
+            principal: AclSet(
+                f"{name}-acls-{slug(naming.principal_name(principal))}",
+                {"label": cluster.alias, "principal": principal, "bindings": bindings_map(acls),
+                 "connection": connection},
+                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["connection"]),
             )
-            for acl in args.state.acls
-        ]
+            for principal, acls in sorted(by_principal.items())
+        }
         self.mm2_credential: kafka.UserScramCredential | None = None
         if args.manage_mm2_credential and sec.uses_sasl and (sec.sasl_mechanism or "").startswith("SCRAM"):
             self.mm2_credential = kafka.UserScramCredential(
@@ -83,4 +95,4 @@ class KafkaCluster(pulumi.ComponentResource):
                 opts=child,
             )
         self.topic_names = sorted(self.topics)
-        self.register_outputs({"topics": self.topic_names, "acl_count": len(self.acls)})
+        self.register_outputs({"topics": self.topic_names, "acl_count": len(args.state.acls)})

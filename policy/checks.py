@@ -13,6 +13,7 @@ from typing import Any
 from kaa.topology import naming
 from policy.context import PolicyContext
 from policy.resources import (
+    ACL_SET,
     PROVIDER,
     SCRAM,
     AclRes,
@@ -541,6 +542,11 @@ def secret_credentials(args: CheckArgs, report: Report) -> None:
                    res.urn)
         if res.type != PROVIDER and res.props.get("auth") not in (None, "") and "auth" not in res.secret_paths:
             report(f"{res.name} gets its HTTP credentials (auth) as plain text; pass them from a secret", res.urn)
+        connection = res.props.get("connection")
+        if (res.is_dynamic(ACL_SET) and isinstance(connection, Mapping) and "connection" not in res.secret_paths
+                and any(connection.get(k) for k in ("sasl.password", "ssl.key.password"))):
+            report(f"the ACL set {res.name} gets the cluster's admin password as plain text (connection); make it "
+                   "a secret output so the state encrypts it", res.urn)
         config = res.props.get("config")
         if (res.type.endswith(":MirrorConnector") and isinstance(config, Mapping) and "config" not in res.secret_paths
                 and any("password" in str(v) for k, v in config.items() if k.endswith("jaas.config"))):

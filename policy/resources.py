@@ -11,8 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaa.topology.acls import Acl
+
 TOPIC = "kafka:index/topic:Topic"
-ACL = "kafka:index/acl:Acl"
+ACL = "kafka:index/acl:Acl"  # one binding per resource (pulumi_kafka; the components' layout before ACL sets)
+ACL_SET = "AclSet"  # every binding of one principal on one cluster (components/providers/acl_set.py)
 SCRAM = "kafka:index/userScramCredential:UserScramCredential"
 PROVIDER = "pulumi:providers:kafka"
 DYNAMIC = "pulumi-python:dynamic"
@@ -243,6 +246,22 @@ def _provider_alias(res: Res, known_aliases: Sequence[str], bootstrap_by_alias: 
     return res.name.removesuffix("-provider").rsplit("-", 1)[-1]
 
 
+def set_bindings(res: Res) -> list[AclRes]:
+    """An ACL set's bindings (`Acl.code` lines), each pointing at the set (its `label` is the cluster's alias);
+    none while the engine cannot know them yet."""
+    bindings, principal = res.props.get("bindings"), res.props.get("principal")
+    if not known(bindings, principal) or not isinstance(bindings, Mapping):
+        return []
+    alias, out = str(res.props.get("label", "")), []
+    for code in bindings.values():
+        if not known(code):
+            continue
+        acl = Acl.from_code(str(principal), str(code))
+        out.append(AclRes(alias, acl.principal, acl.host, acl.operation, acl.permission, acl.resource_type,
+                          acl.pattern_type, acl.resource_name, res.urn))
+    return out
+
+
 def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackView:
     """Group the resources by cluster. `aliases` are the ones the stack declares, when known."""
     resources = tuple(resources)
@@ -298,9 +317,10 @@ def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackVi
                _upper(r.props.get("aclResourceType")), _upper(r.props.get("resourcePatternTypeFilter") or "Literal"),
                str(r.props.get("aclResourceName", "")), r.urn)
         for r in resources if r.type == ACL
-    )
+    ) + tuple(acl for r in resources if r.is_dynamic(ACL_SET) for acl in set_bindings(r))
     scram = tuple(str(r.props["username"]) for r in resources if r.type == SCRAM and known(r.props.get("username"))
                   and r.props.get("username"))
-    cluster_aliases = [*known_aliases, *sorted({p.alias for p in providers.values()} | {t.alias for t in topics})]
+    cluster_aliases = [*known_aliases, *sorted({p.alias for p in providers.values()} | {t.alias for t in topics}
+                                               | {a.alias for a in acls})]
     return StackView(resources, tuple(providers.values()), topics, acls, subjects, connectors, scram,
                      tuple(dict.fromkeys(a for a in cluster_aliases if a)))

@@ -10,7 +10,7 @@ import sys
 
 from kaa.errors import KaaError
 
-SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "quickstart", "drift", "failover", "drill")
+SUBCOMMANDS = ("validate", "render", "diff", "local", "pulumi", "migrate", "quickstart", "drift", "failover", "drill")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
+from kaa.acl_layout import migrate_acl_layout, summary
+from kaa.cli.cmd_migrate import stack_runner
 from kaa.pulumi_engine import (
     PARALLEL,
     PARALLEL_COMMANDS,
     ROOT,
+    EngineError,
     engine_args,
     engine_env,
     stack_of,
@@ -25,7 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "downloads and no intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true unless set: the state is written "
         f"when an update ends). {'/'.join(PARALLEL_COMMANDS)} get --parallel {PARALLEL} unless a parallelism is "
         "given (docs/pulumi.md, Engine settings). The `local` stack gets a fixed local passphrase unless "
-        "PULUMI_CONFIG_PASSPHRASE is set. Users with their own Pulumi can run `pulumi` directly.",
+        "PULUMI_CONFIG_PASSPHRASE is set. "
+        "Before `up`, a stack still holding one ACL resource per binding is moved to ACL sets in its state only "
+        "(`kaa migrate`), so the update deletes no live ACL. Users with their own Pulumi can run `pulumi` "
+        "directly (after `kaa migrate` once).",
         epilog="Exit code: the one of pulumi.",
     )
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for pulumi")
@@ -33,6 +40,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    env = with_local_passphrase(engine_env(), stack_of(args.args))
+    stack = stack_of(args.args)
+    env = with_local_passphrase(engine_env(), stack)
     os.chdir(ROOT)
+    if args.args[:1] == ["up"]:
+        try:
+            urns = migrate_acl_layout(stack_runner(env, stack))
+        except EngineError as exc:  # e.g. no such stack yet: pulumi up says so itself
+            print(f"kaa: could not read the stack's state to check its ACL layout: {str(exc).splitlines()[0]}",
+                  file=sys.stderr, flush=True)
+            urns = []
+        if urns:
+            print(f"kaa: {summary(stack, urns)}", file=sys.stderr, flush=True)
     os.execvpe("pulumi", ["pulumi", *engine_args(args.args)], env)

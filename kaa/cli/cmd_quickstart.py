@@ -19,6 +19,8 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Message, Producer
 
+from kaa.acl_layout import migrate_acl_layout, summary
+from kaa.cli.cmd_migrate import stack_runner
 from kaa.clients.connect_client import ConnectClient
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.registry_client import RegistryClient
@@ -178,15 +180,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.skip_up:
         began = phase(3, f"pulumi up --stack local (full diff in {log})")
         log.write_text("")
+        migrated = migrate_acl_layout(stack_runner(env, LOCAL_STACK))
+        if migrated:
+            print(f"      {summary(LOCAL_STACK, migrated)}", flush=True)
         reconcile_state(LOCAL_STACK, env, pair_lister(pair), log, args.verbose)
         up = ["up", "--stack", LOCAL_STACK, "--yes", "--non-interactive", "--skip-preview", "--diff"]
-        try:
-            text = pulumi_logged(up, env, log, args.verbose)
-        except KaaError as exc:
-            # terraform-provider-kafka gives each new ACL 2 s to become visible; a busy pair can miss that.
-            # Everything created so far is in the state, so a second run only finishes the rest.
-            print(f"      {exc}\n      running it once more to finish", flush=True)
-            text = pulumi_logged(up, env, log, args.verbose)
+        # No blind rerun: a failure is reported with its error lines (what was applied stays in the state, so a
+        # rerun after the fix converges). ACL sets wait for their bindings to be listed, so a loaded pair no
+        # longer fails the update for an ACL that exists.
+        text = pulumi_logged(up, env, log, args.verbose)
         done(began, "; ".join(update_counts(text)))
     began = phase(4, "replication both ways: an Avro record produced on each side, read on the other")
     show_replication(pair)

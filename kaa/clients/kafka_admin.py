@@ -141,8 +141,9 @@ class KafkaAdmin:
         return AclBinding(_rtype(acl.resource_type), acl.resource_name, ResourcePatternType[acl.pattern_type],
                           acl.principal, acl.host, AclOperation[acl.operation], AclPermissionType[acl.permission])
 
-    def acls(self) -> set[Acl]:
-        filt = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,  # type: ignore[arg-type]
+    def acls(self, principal: str | None = None) -> set[Acl]:
+        """Every binding on the cluster, or those of one principal (one DescribeAcls either way)."""
+        filt = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None,  # type: ignore[arg-type]
                                 AclOperation.ANY,
                                 AclPermissionType.ANY)
         try:

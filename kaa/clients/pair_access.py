@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kaa.redaction import mask
-from kaa.topology.model import Topology
+from kaa.topology.model import Cluster, Topology
+
+
+def admin_settings(cluster: Cluster, username: str | None, password: str | None) -> dict[str, str]:
+    """librdkafka admin settings for `cluster` from its security block and the admin credentials: the one place
+    that maps `security` (protocol, SASL mechanism, CA) to client settings, for `kaa` commands and the ACL sets."""
+    security = cluster.security
+    kafka = {"bootstrap.servers": cluster.bootstrap, "security.protocol": security.protocol}
+    if security.uses_sasl:
+        kafka["sasl.mechanism"] = security.sasl_mechanism or "SCRAM-SHA-512"
+        kafka["sasl.username"] = username or ""
+        kafka["sasl.password"] = password or ""
+    if security.ssl_truststore:
+        kafka["ssl.ca.location"] = security.ssl_truststore
+    return kafka
 
 
 @dataclass(frozen=True)
@@ -48,13 +62,8 @@ class PairAccess:
         out = {}
         for cluster in topology.clusters:
             prefix = f"KAA_{cluster.alias.upper()}_"
-            kafka = {"bootstrap.servers": cluster.bootstrap, "security.protocol": cluster.security.protocol}
-            if cluster.security.uses_sasl:
-                kafka["sasl.mechanism"] = cluster.security.sasl_mechanism or "SCRAM-SHA-512"
-                kafka["sasl.username"] = os.environ.get(prefix + "ADMIN_USERNAME", "")
-                kafka["sasl.password"] = os.environ.get(prefix + "ADMIN_PASSWORD", "")
-            if cluster.security.ssl_truststore:
-                kafka["ssl.ca.location"] = cluster.security.ssl_truststore
+            kafka = admin_settings(cluster, os.environ.get(prefix + "ADMIN_USERNAME", ""),
+                                   os.environ.get(prefix + "ADMIN_PASSWORD", ""))
             out[cluster.alias] = ClusterAccess(kafka, cluster.schema_registry, cluster.connect,
                                                os.environ.get(prefix + "MM2_PASSWORD", ""))
         return cls(out)

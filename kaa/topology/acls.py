@@ -36,6 +36,29 @@ class Acl:
         """Stable identity, used for Pulumi resource names and for diffs."""
         return "|".join((self.principal, self.resource_type, self.pattern_type, self.resource_name, self.operation))
 
+    @property
+    def binding(self) -> str:
+        """The binding without its principal, as a preview lists it: `ALLOW READ topic orders` (unique per
+        binding of one principal)."""
+        pattern = "" if self.pattern_type == "LITERAL" else f" ({self.pattern_type.lower()})"
+        host = "" if self.host == "*" else f" from {self.host}"
+        return f"{self.permission} {self.operation} {self.resource_type.lower()} {self.resource_name}{pattern}{host}"
+
+    def code(self) -> str:
+        """The binding without its principal on one line, the name last (it may hold spaces):
+        `TOPIC LITERAL READ * ALLOW orders`; `from_code` reads it back."""
+        return " ".join((self.resource_type, self.pattern_type, self.operation, self.host, self.permission,
+                         self.resource_name))
+
+    @classmethod
+    def from_code(cls, principal: str, code: str) -> Acl:
+        parts = code.split(" ", 5)
+        if len(parts) != 6:
+            raise ValueError(f"not an ACL binding code: {code!r} (expected 'TYPE PATTERN OPERATION HOST PERMISSION "
+                             "NAME')")
+        rtype, pattern, operation, host, permission, name = parts
+        return cls(principal, rtype, pattern, name, operation, host, permission)
+
     def describe(self) -> str:
         pattern = "" if self.pattern_type == "LITERAL" else f" ({self.pattern_type.lower()})"
         return (f"{self.permission} {self.principal} {self.operation} on {self.resource_type.lower()} "

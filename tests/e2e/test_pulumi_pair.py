@@ -109,11 +109,16 @@ def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(st
         # the source and checkpoint connectors of both flows now list e2e-payments
         "pair-mirror-e2e-mm2-k1-k2-source": "update", "pair-mirror-e2e-mm2-k2-k1-source": "update",
         "pair-mirror-e2e-mm2-k1-k2-checkpoint": "update", "pair-mirror-e2e-mm2-k2-k1-checkpoint": "update",
-        # MM2 reads the new topic on each side
-        **{f"pair-{a}-acl-e2e-mm2-topic-literal-e2e-payments-{op}": "create"
-           for a in ("K1", "K2") for op in ("read", "describe", "describe_configs")},
+        # MM2 reads the new topic on each side: three bindings more in its ACL set
+        "pair-K1-acls-e2e-mm2": "update", "pair-K2-acls-e2e-mm2": "update",
     }
     assert changes == expected
+    # The diff names each binding added (one `+` line each), not the set as a whole.
+    diff = stack.run("preview", "--diff").stdout
+    marked = sorted(" ".join(line.split()) for line in diff.splitlines()
+                    if line.strip()[:8] in ("+ ALLOW ", "- ALLOW "))
+    assert marked == sorted(f'+ ALLOW {op} topic e2e-payments : "TOPIC LITERAL {op} * ALLOW e2e-payments"'
+                            for op in ("READ", "DESCRIBE", "DESCRIBE_CONFIGS") for _ in ("K1", "K2")), diff[-3000:]
     stack.up()
     ids = assert_pair_matches(topology_of(stack), access)
     assert len(ids["K1"]["e2e-orders-value"]) == 2

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.kafka_cluster import PULUMI_OPERATIONS
+from components.providers.acl_set import acls_of
 from kaa.topology.derive import derive
 from tests.component_capture import declare_pair, registered, start, unwrap_secret
 
@@ -60,23 +60,22 @@ def test_each_cluster_gets_its_topics_acls_and_provider(pair):
         assert orders["pair-K1-topic-orders"] == orders["pair-K2-topic-orders"]
         assert orders["pair-K1-topic-orders"]["partitions"] == 6
         assert orders["pair-K1-topic-orders"]["config"]["retention.ms"] == "604800000"
-        acls = mocks.of_type("kafka:index/acl:Acl")
-        assert len({a.name for a in acls}) == len(acls), "two ACLs share a Pulumi resource name"
+        assert mocks.of_type("kafka:index/acl:Acl") == [], "ACLs come in one set per principal, not one per binding"
+        sets = mocks.of_type("AclSet")
         for alias, state in derive(topology).items():
-            declared = sorted(
-                (a.inputs["aclPrincipal"], a.inputs["aclResourceType"].upper(), a.inputs["resourcePatternTypeFilter"]
-                 .upper(), a.inputs["aclResourceName"], a.inputs["aclOperation"], a.inputs["aclHost"],
-                 a.inputs["aclPermissionType"].upper())
-                for a in acls if a.name.startswith(f"pair-{alias}-")
-            )
-            expected = sorted((a.principal, a.resource_type, a.pattern_type, a.resource_name,
-                               PULUMI_OPERATIONS[a.operation], a.host, a.permission) for a in state.acls)
-            assert declared == expected, alias
-            assert any(a[2] == "PREFIXED" for a in declared), "MM2's remote-topic grant is PREFIXED"
+            mine = [s for s in sets if s.inputs["label"] == alias]
+            assert all(s.name.startswith(f"pair-{alias}-acls-") for s in mine)
+            principals = [s.inputs["principal"] for s in mine]
+            assert sorted(principals) == sorted({a.principal for a in state.acls}), "one set per principal"
+            declared = sorted(a for s in mine for a in acls_of(s.inputs))
+            assert declared == sorted(state.acls), alias
+            assert any(a.pattern_type == "PREFIXED" for a in declared), "MM2's remote-topic grant is PREFIXED"
+            assert all(len(s.inputs["bindings"]) == len(acls_of(s.inputs)) for s in mine), "readable keys collide"
         scram = mocks.of_type("UserScramCredential")
         assert sorted(s.inputs["username"] for s in scram) == ["mm2", "mm2"]
 
-    everything = [r.id for c in component.clusters.values() for r in [*c.topics.values(), *c.acls, c.mm2_credential]]
+    everything = [r.id for c in component.clusters.values()
+                  for r in [*c.topics.values(), *c.acl_sets.values(), c.mm2_credential]]
     return pulumi.Output.all(*everything).apply(check)
 
 
@@ -87,11 +86,13 @@ def test_no_remote_topic_is_managed_and_producers_never_write_remote_topics(pair
     def check(_: Any) -> None:
         for topic in mocks.of_type("kafka:index/topic:Topic"):
             assert not topic.inputs["name"].startswith(("K1.", "K2.")), topic.inputs["name"]
-        for acl in mocks.of_type("kafka:index/acl:Acl"):
-            if acl.inputs["aclOperation"] == "Write" and acl.inputs["aclPrincipal"] != "User:mm2":
-                assert not acl.inputs["aclResourceName"].startswith(("K1.", "K2."))
+        writes = [a for s in mocks.of_type("AclSet") for a in acls_of(s.inputs)
+                  if a.operation == "WRITE" and a.principal != "User:mm2"]
+        assert writes, "the producers' WRITE grants are declared"
+        for acl in writes:
+            assert not acl.resource_name.startswith(("K1.", "K2."))
 
-    return pulumi.Output.all(*[a.id for c in component.clusters.values() for a in c.acls]).apply(check)
+    return pulumi.Output.all(*[a.id for c in component.clusters.values() for a in c.acl_sets.values()]).apply(check)
 
 
 @pulumi.runtime.test
@@ -118,17 +119,16 @@ def test_dedicated_mm2_gets_its_worker_acls_and_no_connector(dedicated_pair):
 
     def check(_: Any) -> None:
         assert mocks.of_type("MirrorConnector") == []
-        granted = {(a.name.split("-")[1], a.inputs["aclResourceType"], a.inputs["aclResourceName"],
-                    a.inputs["aclOperation"]) for a in mocks.of_type("kafka:index/acl:Acl")
-                   if a.inputs["aclPrincipal"] == "User:mm2"}
+        granted = {(s.inputs["label"], a.resource_type, a.resource_name, a.operation)
+                   for s in mocks.of_type("AclSet") for a in acls_of(s.inputs) if a.principal == "User:mm2"}
         for alias, other in (("K1", "K2"), ("K2", "K1")):
-            assert (alias, "Group", f"{other}-mm2", "Read") in granted
+            assert (alias, "GROUP", f"{other}-mm2", "READ") in granted
             for kind in ("configs", "offsets", "status"):
-                for op in ("Read", "Write", "Create", "Describe", "DescribeConfigs"):
-                    assert (alias, "Topic", f"mm2-{kind}.{other}.internal", op) in granted
-            assert (alias, "Group", f"{alias}-mm2", "Read") not in granted  # each worker runs on its target
+                for op in ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS"):
+                    assert (alias, "TOPIC", f"mm2-{kind}.{other}.internal", op) in granted
+            assert (alias, "GROUP", f"{alias}-mm2", "READ") not in granted  # each worker runs on its target
 
-    return pulumi.Output.all(*[a.id for c in component.clusters.values() for a in c.acls]).apply(check)
+    return pulumi.Output.all(*[a.id for c in component.clusters.values() for a in c.acl_sets.values()]).apply(check)
 
 
 @pulumi.runtime.test
@@ -177,7 +177,7 @@ def test_the_mirror_waits_for_every_topic_acl_and_credential_of_both_clusters():
     registrations = registered(load_topology(ROOT / "stacks" / "local.yaml"))
     (flows,) = [r for r in registrations if r.typ == "kafka-aa:index:MirrorFlows"]
     needed = {r.urn for r in registrations
-              if r.typ in ("kafka:index/topic:Topic", "kafka:index/acl:Acl",
+              if r.typ in ("kafka:index/topic:Topic", "pulumi-python:dynamic/kafka-aa:AclSet",
                            "kafka:index/userScramCredential:UserScramCredential")}
     assert len(needed) > 2 * 4 and needed <= set(flows.dependencies)
     connectors = [r for r in registrations if r.typ.endswith(":MirrorConnector")]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from components.kafka_cluster import slug
+from kaa.topology.acls import Acl
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
 from policy import checks
@@ -22,11 +23,13 @@ from policy.checks import CheckArgs
 from policy.context import PolicyContext, StackInfo, context_for, environment_of_stack_name
 from policy.destructive import DestructiveArgs, ProbeError, Probes, destructive_changes
 from policy.live import client_settings, resources_of_deployment
-from policy.resources import ACL, PROVIDER, SCRAM, TOPIC, UNKNOWN, ProviderRes, Res, build_view
+from policy.resources import PROVIDER, SCRAM, TOPIC, UNKNOWN, ProviderRes, Res, build_view
+from policy.resources import _upper as upper
 from tests.component_capture import as_policy_resources, registered
 
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTOR = "pulumi-python:dynamic/kafka-aa:MirrorConnector"
+ACL_SET_TYPE = "pulumi-python:dynamic/kafka-aa:AclSet"
 
 
 class FakeReporter:
@@ -99,13 +102,58 @@ def add_topic(resources: list[Res], alias: str, topic: str, like: str = "orders"
     return [*resources, extra]
 
 
+def set_name(alias: str, principal: str) -> str:
+    """The Pulumi name of `principal`'s ACL set on `alias` (as components/kafka_cluster.py names it)."""
+    return f"pair-{alias}-acls-{slug(principal.split(':', 1)[-1])}"
+
+
+def _set_of(resources: list[Res], alias: str, principal: str) -> tuple[list[Res], str]:
+    """The resources, with an (empty) ACL set for `principal` on `alias` added when there is none."""
+    name = set_name(alias, principal)
+    if any(r.name == name for r in resources):
+        return resources, name
+    model = next(r for r in resources if r.type == ACL_SET_TYPE and r.props["label"] == alias)
+    extra = replace(model, urn=model.urn.rsplit("::", 1)[0] + f"::{name}",
+                    props={**model.props, "principal": principal, "bindings": {}})
+    return [*resources, extra], name
+
+
 def add_acl(resources: list[Res], alias: str, principal: str, operation: str, name: str,
-            pattern: str = "Literal", host: str = "*", rtype: str = "Topic") -> list[Res]:
-    model = next(r for r in resources if r.type == ACL and r.name.startswith(f"pair-{alias}-"))
-    urn = model.urn.rsplit("::", 1)[0] + f"::pair-{alias}-acl-extra-{slug(principal)}-{operation}-{slug(name)}"
-    return [*resources, replace(model, urn=urn, props={
-        "aclPrincipal": principal, "aclHost": host, "aclOperation": operation, "aclPermissionType": "Allow",
-        "aclResourceName": name, "aclResourceType": rtype, "resourcePatternTypeFilter": pattern})]
+            pattern: str = "Literal", host: str = "*", rtype: str = "Topic", permission: str = "Allow") -> list[Res]:
+    """A binding added to `principal`'s ACL set on `alias` (a new set when the principal has none)."""
+    acl = Acl(principal, upper(rtype), upper(pattern), name, upper(operation), host, upper(permission))
+    resources, target = _set_of(resources, alias, principal)
+    return edit(resources, target, lambda p: p["bindings"].update({acl.binding: acl.code()}))
+
+
+def without_acl(resources: list[Res], alias: str, principal: str, operation: str, name: str,
+                rtype: str = "TOPIC", pattern: str = "LITERAL") -> list[Res]:
+    """`principal`'s ACL set on `alias` without one binding (a binding that is not there fails)."""
+    key = Acl(principal, rtype, pattern, name, operation).binding
+
+    def drop(props: dict[str, Any]) -> None:
+        assert key in props["bindings"], f"no binding {key!r} in {set_name(alias, principal)}"
+        del props["bindings"][key]
+
+    return edit(resources, set_name(alias, principal), drop)
+
+
+def edit_bindings(resources: list[Res], change: Callable[[Acl], Acl]) -> list[Res]:
+    """Every binding of every ACL set changed by `change`."""
+    out = []
+    for r in resources:
+        if r.type == ACL_SET_TYPE:
+            changed = [change(Acl.from_code(r.props["principal"], code)) for code in r.props["bindings"].values()]
+            r = replace(r, props={**r.props, "bindings": {a.binding: a.code() for a in changed}})
+        out.append(r)
+    return out
+
+
+def plain_acl(resources: list[Res], alias: str, name: str, **props: Any) -> list[Res]:
+    """A `pulumi_kafka.Acl` resource (one binding, the provider's property names) beside the stack's ACL sets."""
+    topic = named(resources, f"pair-{alias}-topic-orders")
+    urn = topic.urn.replace(f"kafka:index/topic:Topic::pair-{alias}-topic-orders", f"kafka:index/acl:Acl::{name}")
+    return [*resources, replace(topic, urn=urn, type="kafka:index/acl:Acl", props=props)]
 
 
 def run(check: Callable[[CheckArgs, Any], None], resources: list[Res], context: PolicyContext) -> FakeReporter:
@@ -231,11 +279,10 @@ def test_parity_rejects_different_partitions_replication_and_config(prod_res, pr
 
 
 def test_parity_compares_acls_modulo_the_alias_of_remote_topics(prod_res, prod_ctx):
-    missing = "pair-K2-acl-billing-topic-literal-k1.orders-read"
-    named(prod_res, missing)
-    report = run(checks.parity, without(prod_res, missing), prod_ctx)
-    assert report.names() == ["pair-K1-acl-billing-topic-literal-k2.orders-read"]
-    assert "no counterpart on K2 (expected it on 'K1.orders')" in report.messages[0]
+    report = run(checks.parity, without_acl(prod_res, "K2", "User:billing", "READ", "K1.orders"), prod_ctx)
+    assert report.names() == ["pair-K1-acls-billing"]
+    assert "ACL 'ALLOW User:billing READ on topic K2.orders' on K1 has no counterpart on K2 (expected it on " \
+           "'K1.orders')" in report.messages[0]
 
 
 def test_parity_accepts_the_same_binding_word_for_word(prod_res, prod_ctx):
@@ -332,8 +379,7 @@ def test_mirroring_missing_properties(prod_res, prod_ctx):
 
 
 def test_mirroring_needs_mm2s_grants_as_declared_prefixed_on_the_remote_topics(prod_res, prod_ctx):
-    literal = [replace(r, props={**r.props, "resourcePatternTypeFilter": "Literal"}) if r.type == ACL else r
-               for r in prod_res]
+    literal = edit_bindings(prod_res, lambda a: replace(a, pattern_type="LITERAL"))
     report = run(checks.mirroring, literal, prod_ctx)
     assert set(report.messages) == {
         f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic '{source}.{topic}' on {target}: the flow "
@@ -343,27 +389,25 @@ def test_mirroring_needs_mm2s_grants_as_declared_prefixed_on_the_remote_topics(p
 
 
 def test_mirroring_needs_mm2_to_read_its_source_topics(prod_res, prod_ctx):
-    report = run(checks.mirroring, without(prod_res, "pair-K1-acl-mm2-topic-literal-orders-read"), prod_ctx)
+    report = run(checks.mirroring, without_acl(prod_res, "K1", "User:mm2", "READ", "orders"), prod_ctx)
     assert report.messages == ["MM2's principal User:mm2 may not READ topic 'orders' on K1: the flow K1->K2 could "
                                "not replicate 'orders'; grant them (the derived MM2 ACLs do)"]
 
 
 @pytest.mark.parametrize("principal", ["User:mm2", "User:*"])
 def test_a_deny_takes_mm2s_grant_back(prod_res, prod_ctx, principal):
-    denied = edit(add_acl(prod_res, "K2", principal, "Write", "K1.orders"),
-                  f"pair-K2-acl-extra-{slug(principal)}-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    denied = add_acl(prod_res, "K2", principal, "Write", "K1.orders", permission="Deny")
     report = run(checks.mirroring, denied, prod_ctx)
     assert [m.split(":")[0] for m in report.messages] == ["MM2's principal User"]
     assert "may not WRITE topic 'K1.orders' on K2" in report.messages[0]
-    other = edit(add_acl(prod_res, "K2", "User:billing", "Write", "K1.orders"),
-                 "pair-K2-acl-extra-user-billing-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    other = add_acl(prod_res, "K2", "User:billing", "Write", "K1.orders", permission="Deny")
     assert run(checks.mirroring, other, prod_ctx).violations == []  # someone else's DENY
 
 
 # --- consumers ------------------------------------------------------------------------------------------------
 def test_consumers_need_the_remote_twin_on_each_cluster(prod_res, prod_ctx):
-    report = run(checks.consumers, without(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read"), prod_ctx)
-    assert report.names() == ["pair-K2-acl-billing-topic-literal-orders-read"]
+    report = run(checks.consumers, without_acl(prod_res, "K2", "User:billing", "READ", "K1.orders"), prod_ctx)
+    assert report.names() == ["pair-K2-acls-billing"]
     assert report.messages[0].startswith("User:billing may read 'orders' on K2 but not its remote twin 'K1.orders'")
 
 
@@ -371,16 +415,19 @@ def test_producers_never_write_remote_topics(prod_res, prod_ctx):
     changed = add_acl(prod_res, "K2", "User:orders-svc", "Write", "K1.orders")
     changed = add_acl(changed, "K1", "User:rogue", "All", "K", pattern="Prefixed")
     report = run(checks.consumers, changed, prod_ctx)
-    assert report.names() == ["pair-K1-acl-extra-user-rogue-All-k", "pair-K2-acl-extra-user-orders-svc-Write-k1.orders"]
+    assert report.names() == ["pair-K1-acls-rogue", "pair-K2-acls-orders-svc"]
     assert "may WRITE 'K' (prefixed) on K1, which covers remote topics of K2" in report.messages[0]
     assert "User:orders-svc may WRITE 'K1.orders' (literal) on K2" in report.messages[1]
 
 
 def test_consumers_missing_properties(prod_res, prod_ctx):
     # No pattern type: Kafka's default LITERAL; the MM2 principal's prefixed grants are exempt.
-    no_pattern = edit(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read",
-                      lambda p: p.pop("resourcePatternTypeFilter"))
-    assert run(checks.consumers, no_pattern, prod_ctx).violations == []
+    # A plain Acl without a pattern type: WRITE on 'K' is the literal topic `K`, not a prefix of remote topics.
+    write_k = {"aclPrincipal": "User:orders-svc", "aclHost": "*", "aclOperation": "Write", "aclPermissionType": "Allow",
+               "aclResourceName": "K", "aclResourceType": "Topic"}
+    assert run(checks.consumers, plain_acl(prod_res, "K1", "write-k", **write_k), prod_ctx).violations == []
+    prefixed = plain_acl(prod_res, "K1", "write-k", **write_k, resourcePatternTypeFilter="Prefixed")
+    assert run(checks.consumers, prefixed, prod_ctx).names() == ["write-k"]
     no_mm2_in_spec = replace(prod_ctx, mm2_principal=None)  # still known from the SCRAM user and the JAAS
     assert run(checks.consumers, prod_res, no_mm2_in_spec).violations == []
 
@@ -433,8 +480,7 @@ def test_security_rejects_wildcard_principals_and_wildcard_grants_from_any_host(
     changed = add_acl(changed, "K2", "User:ops", "All", "orders")
     changed = add_acl(changed, "K2", "User:ops", "Read", "orders", host="10.0.0.7")  # a pinned host is fine
     report = run(checks.security, changed, prod_ctx)
-    assert report.names() == ["pair-K1-acl-extra-user-Read-orders", "pair-K2-acl-extra-user-ops-Describe-",
-                              "pair-K2-acl-extra-user-ops-All-orders"]
+    assert report.names() == ["pair-K1-acls-", "pair-K2-acls-ops", "pair-K2-acls-ops"]
     assert "wildcard principal" in report.messages[0]
     assert "every resource of its type from any host" in report.messages[1]
     assert "ALL operations from any host" in report.messages[2]
@@ -767,7 +813,7 @@ def test_values_unknown_in_a_preview_reach_the_checks_as_unknown():
 def test_write_on_a_literal_star_topic_and_a_bare_star_principal_are_refused(prod_res, prod_ctx):
     star_topic = add_acl(prod_res, "K1", "User:orders-svc", "Write", "*")
     consumers = run(checks.consumers, star_topic, prod_ctx)
-    assert consumers.names() == ["pair-K1-acl-extra-user-orders-svc-Write-"]
+    assert consumers.names() == ["pair-K1-acls-orders-svc"]
     assert "may WRITE '*' (literal) on K1, which covers remote topics of K2" in consumers.messages[0]
     assert "every resource of its type from any host" in run(checks.security, star_topic, prod_ctx).messages[0]
     bare = run(checks.security, add_acl(prod_res, "K2", "*", "Read", "orders"), prod_ctx)
@@ -794,16 +840,14 @@ def test_only_the_alias_and_its_separator_make_a_topic_look_remote(prod_res, pro
 
 
 def test_deny_bindings_are_not_grants(prod_res, prod_ctx):
-    denied = edit(add_acl(prod_res, "K1", "User:*", "Write", "*"), "pair-K1-acl-extra-user-Write-",
-                  lambda p: p.update(aclPermissionType="Deny"))
+    denied = add_acl(prod_res, "K1", "User:*", "Write", "*", permission="Deny")
     for check in (checks.security, checks.consumers):
         assert run(check, denied, prod_ctx).violations == [], check.__name__
     # ... but a DENY wins over MM2's own grants: it can no longer write the remote topics on K1
     assert sorted(m.split(": the flow")[0] for m in run(checks.mirroring, denied, prod_ctx).messages) == [
         f"MM2's principal User:mm2 may not WRITE topic 'K2.{t}' on K1"
         for t in ("customers", "orders", "payments", "shipments")]
-    narrowed = edit(add_acl(prod_res, "K2", "User:orders-svc", "Write", "K1.orders"),
-                    "pair-K2-acl-extra-user-orders-svc-Write-k1.orders", lambda p: p.update(aclPermissionType="Deny"))
+    narrowed = add_acl(prod_res, "K2", "User:orders-svc", "Write", "K1.orders", permission="Deny")
     assert run(checks.consumers, narrowed, prod_ctx).violations == []
 
 
@@ -824,8 +868,8 @@ def test_a_password_in_the_producer_override_alone_needs_a_secret(prod_res, prod
 
 # --- exact messages (a reviewer reads them; the mutation run showed substring checks let them rot) ------------
 def test_parity_messages_in_full(prod_res, prod_ctx):
-    changed = without(prod_res, "pair-K1-topic-customers", "pair-K1-acl-billing-topic-literal-k2.orders-read",
-                      "pair-K2-acl-analytics-topic-literal-shipments-read")
+    changed = without_acl(without(prod_res, "pair-K1-topic-customers"), "K1", "User:billing", "READ", "K2.orders")
+    changed = without_acl(changed, "K2", "User:analytics", "READ", "shipments")
     changed = edit(changed, "pair-K2-topic-orders", lambda p: p.update(partitions=3.0))
     changed = edit_config(changed, "pair-K2-topic-orders", **{"retention.ms": "1000", "compression.type": None,
                                                                 "max.message.bytes": 2097152.0})
@@ -848,14 +892,14 @@ def test_parity_messages_in_full(prod_res, prod_ctx):
         (f"topic 'shipments' differs between K1 and K2: config retention.ms '259200000' on K1 vs '1000' on K2; {same}",
          named(prod_res, "pair-K2-topic-shipments").urn),
         ("ACL 'ALLOW User:analytics READ on topic shipments' on K1 has no counterpart on K2 (expected it on "
-         f"'shipments'): {access}", named(prod_res, "pair-K1-acl-analytics-topic-literal-shipments-read").urn),
+         f"'shipments'): {access}", named(prod_res, "pair-K1-acls-analytics").urn),
         ("ACL 'ALLOW User:billing READ on topic K1.orders' on K2 has no counterpart on K1 (expected it on "
-         f"'K2.orders'): {access}", named(prod_res, "pair-K2-acl-billing-topic-literal-k1.orders-read").urn),
+         f"'K2.orders'): {access}", named(prod_res, "pair-K2-acls-billing").urn),
     ]
 
 
 def test_parity_needs_exactly_two_clusters_even_with_acls_alone(prod_res, prod_ctx):
-    only_k1_acls = [r for r in prod_res if r.type == ACL and r.name.startswith("pair-K1-")]
+    only_k1_acls = [r for r in prod_res if r.type == ACL_SET_TYPE and r.name.startswith("pair-K1-")]
     assert run(checks.parity, only_k1_acls, replace(prod_ctx, aliases=())).messages == [
         "the stack's resources belong to 1 cluster(s) ['K1']: an active-active pair declares the same topics, ACLs "
         "and schemas on exactly two clusters"]
@@ -976,18 +1020,37 @@ def test_every_check_follows_the_topologys_separator(prod):
         ("pair-K2-topic-K1_orders", "topic 'K1_orders' on K2 is MM2's remote copy of K1's 'orders' and is declared "
          "as a Pulumi resource: MM2 creates remote topics and syncs their partitions and configs; remove the "
          "resource (the toolkit only expects remote topics)")]
-    no_twin = without(resources, "pair-K2-acl-billing-topic-literal-k1_orders-read")
-    assert [n for n, _ in messages(checks.consumers, no_twin, context)] == [
-        "pair-K2-acl-billing-topic-literal-orders-read"]
-    literal = [replace(r, props={**r.props, "resourcePatternTypeFilter": "Literal"}) if r.type == ACL else r
-               for r in resources]
+    no_twin = without_acl(resources, "K2", "User:billing", "READ", "K1_orders")
+    assert messages(checks.consumers, no_twin, context)[0][0] == "pair-K2-acls-billing"
+    assert messages(checks.consumers, no_twin, context)[0][1].startswith(
+        "User:billing may read 'orders' on K2 but not its remote twin 'K1_orders'")
+    literal = edit_bindings(resources, lambda a: replace(a, pattern_type="LITERAL"))
     assert "may not CREATE/WRITE/DESCRIBE topic 'K1_orders' on K2" in "\n".join(
         m for _, m in messages(checks.mirroring, literal, context))
 
 
 def test_a_deny_of_all_operations_takes_mm2s_write_back(prod_res, prod_ctx):
-    denied = edit(add_acl(prod_res, "K2", "User:mm2", "All", "K1.", pattern="Prefixed"),
-                  "pair-K2-acl-extra-user-mm2-All-k1.", lambda p: p.update(aclPermissionType="Deny"))
+    denied = add_acl(prod_res, "K2", "User:mm2", "All", "K1.", pattern="Prefixed", permission="Deny")
     assert sorted({m.split(": the flow")[0] for m in run(checks.mirroring, denied, prod_ctx).messages}) == [
         f"MM2's principal User:mm2 may not CREATE/WRITE/DESCRIBE topic 'K1.{t}' on K2"
         for t in ("customers", "orders", "payments", "shipments")]
+
+
+def test_an_acl_sets_admin_password_must_be_a_secret(prod_res, prod_ctx):
+    name = "pair-K1-acls-billing"
+    assert "connection" in named(prod_res, name).secret_paths  # the component marks it so
+    assert run(checks.secret_credentials, prod_res, prod_ctx).violations == []
+    plain = [replace(r, secret_paths=frozenset()) if r.name == name else r for r in prod_res]
+    report = run(checks.secret_credentials, plain, prod_ctx)
+    assert report.violations == [(f"the ACL set {name} gets the cluster's admin password as plain text (connection); "
+                                  "make it a secret output so the state encrypts it", named(prod_res, name).urn)]
+
+
+def test_a_plain_pulumi_kafka_acl_is_checked_like_a_binding_in_a_set(prod_res, prod_ctx):
+    """A program may still declare `pulumi_kafka.Acl`s of its own (one binding each): the checks see them too."""
+    rogue = plain_acl(prod_res, "K2", "rogue", aclPrincipal="User:orders-svc", aclHost="*", aclOperation="Write",
+                      aclPermissionType="Allow", aclResourceName="K1.orders", aclResourceType="Topic",
+                      resourcePatternTypeFilter="Literal")
+    report = run(checks.consumers, rogue, prod_ctx)
+    assert report.names() == ["rogue"]
+    assert report.messages[0].startswith("User:orders-svc may WRITE 'K1.orders' (literal) on K2")

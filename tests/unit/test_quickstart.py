@@ -133,10 +133,18 @@ class _Pair:
         return []
 
 
+OLD_ACL_URN = ("urn:pulumi:local::kafka-active-active::kafka-aa:index:ActiveActivePair$kafka-aa:index:KafkaCluster"
+               "$kafka:index/acl:Acl::pair-K1-acl-billing-topic-literal-orders-read")
+
+
 def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, wiped: bool,
-                fail_first_up: bool = False) -> tuple[list[list[str]], str]:
-    calls: list[list[str]] = []
+                fail_first_up: bool = False, old_layout: bool = False,
+                calls: list[list[str]] | None = None) -> tuple[list[list[str]], str]:
+    calls = [] if calls is None else calls
     ups = []
+    exported = _export()
+    if old_layout:
+        exported["deployment"]["resources"].append({"urn": OLD_ACL_URN, "type": "kafka:index/acl:Acl"})
 
     def run_pulumi(args: list[str], env: Any = None, capture: bool = False, check: bool = True, cwd: Any = None
                    ) -> _Done:
@@ -147,7 +155,7 @@ def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, wiped: bool,
                 return _Done("error: ACL not found", 1)
             return _Done(LOG)
         if args[:2] == ["stack", "export"]:
-            return _Done(json.dumps(_export()))
+            return _Done(json.dumps(exported))
         if args[:2] == ["stack", "output"]:
             return _Done(json.dumps({"pair": {"clusters": {"K1": {"topics": ["orders"]}}}}))
         return _Done("v3.274.1")
@@ -156,6 +164,7 @@ def _quickstart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, wiped: bool,
     monkeypatch.setattr(cmd_quickstart, "engine_env", lambda: {})
     monkeypatch.setattr(cmd_quickstart, "ensure_stack", lambda env: None)
     monkeypatch.setattr(cmd_quickstart, "run_pulumi", run_pulumi)
+    monkeypatch.setattr("kaa.cli.cmd_migrate.run_pulumi", run_pulumi)
     # The pair has everything the export lists, or (wiped) nothing at all.
     everything = {"topic": {"orders"}, "subject": {"orders-value"}, "connector": {"mm2-K1-K2-source"}}
     monkeypatch.setattr(cmd_quickstart, "pair_lister",
@@ -192,11 +201,23 @@ def test_quickstart_prints_phases_and_counts_and_logs_the_diff_without_refreshin
     assert "K1: 1 topics (orders)" in out and str(tmp_path / "up.log") in out
 
 
-def test_quickstart_retries_a_failed_update_once_and_shows_why(
+def test_quickstart_reports_a_failed_update_and_does_not_rerun_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+    with pytest.raises(KaaError) as failed:
+        _quickstart(monkeypatch, tmp_path, wiped=False, fail_first_up=True, calls=calls)
+    assert [c[0] for c in calls if c[0] == "up"] == ["up"]
+    assert "pulumi up failed (exit 1)" in str(failed.value) and "error: ACL not found" in str(failed.value)
+
+
+def test_quickstart_moves_an_old_layout_stack_to_acl_sets_before_the_update(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    calls, _ = _quickstart(monkeypatch, tmp_path, wiped=False, fail_first_up=True)
-    assert [c[0] for c in calls if c[0] == "up"] == ["up", "up"]
-    assert "error: ACL not found" in capsys.readouterr().out
+    calls, _ = _quickstart(monkeypatch, tmp_path, wiped=False, old_layout=True)
+    verbs = [" ".join(c[:2]) for c in calls if c[0] in ("up", "stack")]
+    assert verbs.index("stack import") < verbs.index("up --stack")
+    assert "removed 1 per-binding ACL resources (kafka:index/acl:Acl) from the state only" in capsys.readouterr().out
+    plain, _ = _quickstart(monkeypatch, tmp_path, wiped=False)
+    assert not [c for c in plain if c[:2] == ["stack", "import"]]
 
 
 def test_pulumi_logged_raises_with_the_error_lines_and_the_log_path(
