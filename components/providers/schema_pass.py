@@ -3,7 +3,8 @@ provider call, instead of one chained resource after another.
 
 Registries hand out IDs as a global counter, so the two registries give the same IDs only when they register the
 same new schemas in the same order; the pass does that in one loop per registry (the second registry's pass runs
-after the first's and checks its IDs against them, or imports them with `schema_registry.ids: import`). Each
+after the first's and checks its IDs against them, or imports them with `schema_registry.ids: import`). Every
+subject is checked before the first is registered, so a refused version stops the pass with nothing registered. Each
 subject stays a `SchemaSubject` resource (its diff, refresh, deletion and the policy pack's checks are unchanged);
 those no longer wait for one another, only for this pass, and find their versions registered. Subjects removed from
 the spec are deleted by their own `SchemaSubject` resource, so the pass deletes nothing but the versions a changed
@@ -12,6 +13,7 @@ registering that subject's new ones.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
@@ -41,12 +43,17 @@ def changed_subjects(olds: dict[str, Any] | None, news: dict[str, Any]) -> list[
     return out
 
 
+PREFLIGHT_WORKERS = 8  # concurrent preflight reads per pass; registration itself stays one subject after another
+
+
 def register_pass(props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
     """Register what changed, subject after subject in the spec's order; return the props with every subject's IDs.
 
-    Before each subject, as the chained resources did: every registry is ready, will give its versions the same IDs
-    and accepts them (`preflight`). With `expected_ids` (the first registry's pass) each subject's IDs must equal
-    the first registry's, else the update stops there naming the subject."""
+    First, for every subject to register and before anything is registered, the checks the chained resources made
+    one subject at a time: every registry is ready, will give its versions the same IDs and accepts them
+    (`preflight`, read-only, so run side by side); a refusal stops the pass with nothing registered. With
+    `expected_ids` (the first registry's pass) each subject's IDs must equal the first registry's, else the update
+    stops there naming the subject."""
     label, url = props.get("label"), props["url"]
     client = _client(props, url, label)
     urls = props.get("check_urls") or [url]
@@ -56,16 +63,25 @@ def register_pass(props: dict[str, Any], olds: dict[str, Any] | None = None) -> 
     if props.get("import_ids"):
         refuse_import(checks)
     expected: dict[str, list[int]] = props.get("expected_ids") or {}
-    ids: dict[str, list[int]] = {}
     known = (olds or {}).get("ids") or {}
     todo = set(changed_subjects(olds, props))
-    for spec in props.get("subjects") or []:
+    specs = props.get("subjects") or []
+
+    def settled(subject: str) -> bool:
+        return subject not in todo and subject in known and (
+            subject not in expected or known[subject] == expected[subject])
+
+    pending = [s for s in specs if not settled(s["subject"])]
+    with ThreadPoolExecutor(max_workers=PREFLIGHT_WORKERS, thread_name_prefix=f"preflight-{label}") as pool:
+        checked = [pool.submit(preflight, checks, s["subject"], s["schemas"], s.get("compatibility")) for s in pending]
+    for future in checked:  # the first refusal in the spec's order
+        future.result()
+    ids: dict[str, list[int]] = {}
+    for spec in specs:
         subject, schemas, compatibility = spec["subject"], spec["schemas"], spec.get("compatibility")
-        unchanged = subject not in todo and subject in known
-        if unchanged and (subject not in expected or known[subject] == expected[subject]):
+        if settled(subject):
             ids[subject] = list(known[subject])
             continue
-        preflight(checks, subject, schemas, compatibility)
         if importing and subject in expected:
             ids[subject] = import_subject(client, subject, schemas, expected[subject], compatibility)
         else:

@@ -175,3 +175,17 @@ def test_subjects_given_the_pass_ids_only_read_what_the_pass_registered(
     outs = SchemaSubjectProvider().create({**props, "registered_ids": [7, 8]}).outs
     assert outs["ids"] == [1, 2] and len(k1.requests) > 4
     assert not [r for r in k1.requests if r[0] == "POST" and r[1].endswith("/versions")]
+
+
+def test_every_subject_is_checked_before_the_first_is_registered(registries: tuple[str, State, str, State]) -> None:
+    """The last subject's version would get different IDs (K1 knows it as deleted ID 1, K2 holds another schema
+    under ID 1): the pass stops before registering the subjects ahead of it."""
+    url1, k1, url2, k2 = registries
+    one, two = RegistryClient(url1), RegistryClient(url2)
+    assert one.register("payments-value", P1, "AVRO") == 1
+    one.delete_subject("payments-value", permanent=False)
+    assert two.register("other-value", '"string"', "AVRO") == 1
+    k1.requests.clear()
+    with pytest.raises(RegistryError, match=r"^schema ID mismatch ahead for version 1 of subject 'payments-value'"):
+        SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS))
+    assert registered(k1) == [] and not k1.live("orders-value") and not k1.live("customers-value")
