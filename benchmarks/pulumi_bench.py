@@ -326,7 +326,8 @@ def flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         for engine_row in r["engine"]:
             item = {"topics": r["topics"], "setting": engine_row["setting"], "expected": r["expected"],
                     "resources": sum((engine_row.get("resources") or {}).values()),
-                    "direct_s": r["direct"]["apply"]["seconds"], "direct_remove_s": r["direct"]["remove"]["seconds"],
+                    "direct_s": (r.get("direct") or {}).get("apply", {}).get("seconds"),
+                    "direct_remove_s": (r.get("direct") or {}).get("remove", {}).get("seconds"),
                     "error": engine_row.get("error")}
             for step in STEPS:
                 if step in engine_row:
@@ -351,7 +352,8 @@ def render(rows: Sequence[dict[str, Any]], note: str = "") -> str:
         lines.append("| " + " | ".join([
             str(i["topics"]), i["setting"], f"{exp['topics'] + exp['acls']:,} ({exp['topics']} + {exp['acls']:,})",
             str(exp["subjects"]), f"{i['resources']:,}", sec("up"), sec("preview"), sec("change"), sec("destroy"),
-            f"{i['direct_s']:.1f}", ratio(i.get("up_s"), i["direct_s"]), f"{i['direct_remove_s']:.1f}",
+            "-" if i["direct_s"] is None else f"{i['direct_s']:.1f}", ratio(i.get("up_s"), i["direct_s"]),
+            "-" if i["direct_remove_s"] is None else f"{i['direct_remove_s']:.1f}",
             ratio(i.get("destroy_s"), i["direct_remove_s"])]) + " |")
     out = "\n".join(lines) + "\n"
     for setting in dict.fromkeys(i["setting"] for i in items):
@@ -385,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                         + "; ".join(f"{s.name}: {s.what}" for s in SETTINGS.values()))
     parser.add_argument("--port", type=int, default=OWN_PAIR_PORT,
                         help=f"K1 Kafka port of the private pair (default {OWN_PAIR_PORT}; K2 at PORT+1000)")
+    parser.add_argument("--no-direct", action="store_true", help="skip the direct apply (its columns show -)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.topics.split(",") if s.strip()]
@@ -412,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             stack_file = write_stack(workdir / f"bench{size}", size, local_stack)
             row: dict[str, Any] = {"topics": size, "expected": expected_counts(stack_file), "engine": []}
-            row["direct"] = bench_direct(pair, access, stack_file, log)
+            row["direct"] = None if args.no_direct else bench_direct(pair, access, stack_file, log)
             for setting in settings:
                 row["engine"].append(bench_engine(pair, access, env, stack_file, setting,
                                                   workdir / f"pulumi{size}-{setting.name}", log))

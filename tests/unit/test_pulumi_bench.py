@@ -113,3 +113,11 @@ def test_settings_compare_the_projects_engine_settings_with_pulumis_defaults() -
 def test_json_stream_reads_each_event_whatever_the_layout() -> None:
     text = '{"sequence": 1, "timestamp": 5}\n{\n  "sequence": 2,\n  "x": {"y": [1, 2]}\n}\nwarning: text\n{"z": 3}'
     assert json_stream(text) == [{"sequence": 1, "timestamp": 5}, {"sequence": 2, "x": {"y": [1, 2]}}, {"z": 3}]
+
+
+def test_render_without_the_direct_apply() -> None:
+    row = {"topics": 10, "expected": {"topics": 20, "acls": 180, "subjects": 20, "connectors": 6}, "direct": None,
+           "engine": [{"setting": "kaa", "resources": {"x": 40},
+                       **{s: {"seconds": 2.0, "cpu": {}, "reruns": 0, "profile": {}}
+                          for s in ("up", "preview", "change", "destroy")}}]}
+    assert "| 10 | kaa | 200 (20 + 180) | 20 | 40 | 2.0 | 2.0 | 2.0 | 2.0 | - | - | - | - |" in render([row])
