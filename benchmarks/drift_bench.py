@@ -490,8 +490,8 @@ def main(argv: list[str] | None = None) -> int:
                         "K2 at PORT+1000) and wiped afterwards, instead of the shared local pair")
     parser.add_argument("--pulumi-max-topics", type=int, default=300, metavar="N",
                         help="measure pulumi preview --refresh only up to N topics (default 300): `pulumi up` of the "
-                        "1000-topic stack (22k resources, 2000 chained subject registrations) takes over half an hour "
-                        "on a 2-core machine")
+                        "1000-topic stack took over half an hour on a 2-core machine with one resource per ACL binding "
+                        "and chained subjects (python -m benchmarks pulumi measures today's layout)")
     parser.add_argument("--rtt-ms", default="0", metavar="LIST",
                         help="comma-separated round-trip times to measure at (default 0: loopback only). Above 0 the "
                         "scan and the baselines go through a delay proxy (benchmarks/latency_proxy.py) that adds that "

@@ -15,6 +15,12 @@ LOCAL_STACK = "local"
 LOCAL_TLS_STACK = "local-tls"  # the TLS local pair (`kaa local up --tls`); its secrets are local defaults too
 # The local stack's secrets are the local pair's defaults; its passphrase only guards a local file backend.
 LOCAL_PASSPHRASE = "kaa-local-only"
+# Engine settings the project sets for its users (docs/pulumi.md, "Engine settings"): scripts/pulumi-env.sh exports
+# PULUMI_SKIP_CHECKPOINTS=true unless the caller set it, and these commands get `--parallel PARALLEL` unless the
+# caller passed a parallelism. Pulumi's default is 4 per CPU (8 here); a stack's steps mostly wait on brokers and
+# registries, not on this machine's CPU.
+PARALLEL = 32
+PARALLEL_COMMANDS = ("up", "update", "preview", "refresh", "destroy")
 
 
 class EngineError(KaaError):
@@ -54,10 +60,22 @@ def with_local_passphrase(env: dict[str, str], stack: str | None) -> dict[str, s
     return env
 
 
+def engine_args(args: Sequence[str]) -> list[str]:
+    """`args` with `--parallel PARALLEL` after the command when it is one of PARALLEL_COMMANDS (given first) and
+    no `-p`/`--parallel` is there already."""
+    out = list(args)
+    if not out or out[0] not in PARALLEL_COMMANDS:
+        return out
+    if any(a in ("-p", "--parallel") or a.startswith(("--parallel=", "-p=")) or (a[:2] == "-p" and a[2:].isdigit())
+           for a in out):
+        return out
+    return [out[0], "--parallel", str(PARALLEL), *out[1:]]
+
+
 def run_pulumi(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT,
                capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = with_local_passphrase(env or engine_env(), stack_of(args))
-    result = subprocess.run(["pulumi", *args], cwd=cwd, env=env, text=True, capture_output=capture)
+    result = subprocess.run(["pulumi", *engine_args(args)], cwd=cwd, env=env, text=True, capture_output=capture)
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout or "")[-3000:] if capture else ""
         raise EngineError(f"pulumi {' '.join(args)} failed with exit code {result.returncode}\n{detail}".rstrip())

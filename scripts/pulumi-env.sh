@@ -35,6 +35,10 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 # the copy on PATH would be used for any requested version, with a warning on every run. The language host and the
 # dynamic-provider shim are still found beside the CLI.
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
+# No state checkpoint after every step, only at the end of an update: the file backend rewrites the whole state at
+# each checkpoint, which grows with the square of the stack's size. The trade-off (docs/pulumi.md, Engine settings):
+# an update killed midway leaves what it created out of the state. Set PULUMI_SKIP_CHECKPOINTS=false to keep them.
+export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS:-true}"
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p "$KAA_CACHE/state"
   export PULUMI_BACKEND_URL="file://$KAA_CACHE/state"

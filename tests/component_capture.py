@@ -59,6 +59,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.typ.endswith("SchemaSubject"):
             outputs["ids"] = [self.next_id + i for i in range(len(args.inputs["schemas"]))]
             self.next_id += 10
+        if args.typ.endswith("SchemaRegistrationPass"):
+            outputs["ids"] = {s["subject"]: [900 + i for i in range(len(s["schemas"]))]
+                              for s in args.inputs["subjects"]}
         if args.typ.endswith("MirrorConnector"):
             outputs["state"] = "RUNNING"
         self.outputs[args.name] = outputs

@@ -38,9 +38,29 @@ def _client(props: dict[str, Any], url: str | None = None, alias: str | None = N
                           alias=alias if url else props.get("label"), tls=HttpTls(ca_file=ca or ""))
 
 
+def _as_registered(client: RegistryClient, props: dict[str, Any]) -> dict[str, Any] | None:
+    """The subject as its registry's registration pass left it (`registered_ids`, components/providers/
+    schema_pass.py), read with one request per version and none written; None when the registry holds anything
+    else (other versions, other IDs, another level), and the full path below runs."""
+    wanted = props.get("registered_ids")
+    if not wanted:
+        return None
+    live = live_subject(client, props["subject"], props["schemas"])
+    if live["schemas"] != props["schemas"] or live["ids"] != list(wanted) or (
+            props.get("compatibility") and live["compatibility"] != props["compatibility"]):
+        return None
+    return live
+
+
 def _apply(props: dict[str, Any], prune: bool) -> dict[str, Any]:
     client = _client(props)
     subject, schemas = props["subject"], props["schemas"]
+    registered = _as_registered(client, props)
+    if registered is not None:
+        if props.get("expected_ids") is not None:
+            check_parity(subject, props["expected_ids"], registered["ids"], f"{props.get('peer_label')}'s registry",
+                         f"{props['label']}'s registry")
+        return {**props, **registered}
     urls = props.get("check_urls") or [props["url"]]
     labels = props.get("check_labels") or [None] * len(urls)
     auths = props.get("check_auths") or [props.get("auth")] * len(urls)

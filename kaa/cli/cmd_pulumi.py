@@ -7,7 +7,16 @@ import sys
 
 from kaa.acl_layout import migrate_acl_layout, summary
 from kaa.cli.cmd_migrate import stack_runner
-from kaa.pulumi_engine import ROOT, EngineError, engine_env, stack_of, with_local_passphrase
+from kaa.pulumi_engine import (
+    PARALLEL,
+    PARALLEL_COMMANDS,
+    ROOT,
+    EngineError,
+    engine_args,
+    engine_env,
+    stack_of,
+    with_local_passphrase,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,8 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="run the pinned Pulumi engine (e.g. kaa pulumi preview --stack local)",
         description="Run the Pulumi CLI built by scripts/setup-pulumi.sh with the project's environment: its "
         "PATH (CLI, Python host, dynamic-provider shim, kafka plugin), a file state backend under "
-        "~/.cache/kafka-active-active/state unless PULUMI_BACKEND_URL is set, no update checks and no plugin "
-        "downloads. The `local` stack gets a fixed local passphrase unless PULUMI_CONFIG_PASSPHRASE is set. "
+        "~/.cache/kafka-active-active/state unless PULUMI_BACKEND_URL is set, no update checks, no plugin "
+        "downloads and no intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true unless set: the state is written "
+        f"when an update ends). {'/'.join(PARALLEL_COMMANDS)} get --parallel {PARALLEL} unless a parallelism is "
+        "given (docs/pulumi.md, Engine settings). The `local` stack gets a fixed local passphrase unless "
+        "PULUMI_CONFIG_PASSPHRASE is set. "
         "Before `up`, a stack still holding one ACL resource per binding is moved to ACL sets in its state only "
         "(`kaa migrate`), so the update deletes no live ACL. Users with their own Pulumi can run `pulumi` "
         "directly (after `kaa migrate` once).",
@@ -40,4 +52,4 @@ def run(args: argparse.Namespace) -> int:
             urns = []
         if urns:
             print(f"kaa: {summary(stack, urns)}", file=sys.stderr, flush=True)
-    os.execvpe("pulumi", ["pulumi", *args.args], env)
+    os.execvpe("pulumi", ["pulumi", *engine_args(args.args)], env)

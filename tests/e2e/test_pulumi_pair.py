@@ -107,6 +107,8 @@ def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(st
         "pair-K1-topic-e2e-payments": "create", "pair-K2-topic-e2e-payments": "create",
         "pair-K1-topic-e2e-orders": "update", "pair-K2-topic-e2e-orders": "update",
         "pair-K1-schemas-e2e-orders-value": "update", "pair-K2-schemas-e2e-orders-value": "update",
+        # each registry's registration pass registers the new version (in order, the second after the first)
+        "pair-K1-schemas-pass": "update", "pair-K2-schemas-pass": "update",
         # the source and checkpoint connectors of both flows now list e2e-payments
         "pair-mirror-e2e-mm2-k1-k2-source": "update", "pair-mirror-e2e-mm2-k2-k1-source": "update",
         "pair-mirror-e2e-mm2-k1-k2-checkpoint": "update", "pair-mirror-e2e-mm2-k2-k1-checkpoint": "update",

@@ -1026,7 +1026,8 @@ def test_every_check_passes_the_derived_pair_with_another_separator(prod):
     context = context_for(StackInfo(stack="prod", project="kafka-active-active"))
     for check in ALL_CHECKS:
         assert run(check, resources, context).violations == [], check.__name__
-    acl_names = {a.props["aclResourceName"] for a in resources if a.type == ACL}
+    acl_names = {Acl.from_code(r.props["principal"], code).resource_name
+                 for r in resources if r.type == ACL_SET_TYPE for code in r.props["bindings"].values()}
     assert {n for n in acl_names if "offset-syncs" in n} == {"mm2-offset-syncs_K1_internal",
                                                              "mm2-offset-syncs_K2_internal"}
 

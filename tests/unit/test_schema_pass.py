@@ -1,0 +1,191 @@
+"""The registration pass (components/providers/schema_pass.py) on registries that behave like Karapace 6.2
+(tests/unit/fake_karapace.py): one ordered pass per registry gives both the same IDs, the second registry's pass
+stops on the first one's IDs differing, an update touches only the subjects that changed (deleting removed
+versions softly unless told), re-serialised schemas are no change, subjects already registered (a stack made with
+the chained layout) are adopted without a write, and deleting the pass deletes nothing."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import kaa.clients.json_http as json_http
+import kaa.clients.registry_client as registry_client
+from components.providers.schema_pass import SchemaPassProvider, changed_subjects
+from kaa.clients.registry_client import RegistryClient
+from kaa.errors import RegistryError
+from tests.unit.fake_karapace import State, fake_karapace, reserialise
+
+V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}'
+V2 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}, ' \
+     '{"name": "n", "type": "int", "default": 0}]}'
+C1 = '{"type": "record", "name": "Customer", "fields": [{"name": "id", "type": "string"}]}'
+P1 = '{"type": "record", "name": "Payment", "fields": [{"name": "id", "type": "long"}]}'
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_http, "BACKOFF_S", 0.0)
+    monkeypatch.setattr(registry_client, "_READY_AT", {})
+
+
+@pytest.fixture
+def registries() -> Iterator[tuple[str, State, str, State]]:
+    with fake_karapace() as (url1, k1), fake_karapace() as (url2, k2):
+        yield url1, k1, url2, k2
+
+
+def spec(subject: str, *schemas: str, compatibility: str | None = "BACKWARD") -> dict[str, Any]:
+    return {"subject": subject, "compatibility": compatibility,
+            "schemas": [{"schema": s, "schemaType": "AVRO"} for s in schemas]}
+
+
+def pass_props(label: str, url: str, urls: list[str], subjects: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"label": label, "url": url, "check_urls": urls, "check_labels": ["K1", "K2"], "auth": None,
+            "permanent_delete": False, "import_ids": False, "peer_label": "K1" if label == "K2" else "",
+            "subjects": subjects, "expected_ids": None, **extra}
+
+
+def registered(state: State) -> list[str]:
+    """Subjects in the order new versions were posted to a registry."""
+    return [path.split("/")[2] for method, path in state.requests
+            if method == "POST" and path.startswith("/subjects/") and path.endswith("/versions")]
+
+
+SUBJECTS = [spec("orders-value", V1, V2), spec("customers-value", C1), spec("payments-value", P1)]
+
+
+def test_one_pass_per_registry_registers_in_the_specs_order_with_the_same_ids(
+        registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, k2 = registries
+    RegistryClient(url2).register("filler-value", '"string"', "AVRO")  # K2 one ID ahead...
+    RegistryClient(url1).register("filler-value", '"string"', "AVRO")  # ...and back in step
+    provider = SchemaPassProvider()
+    first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    second = provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=first["ids"])).outs
+    assert first["ids"] == second["ids"] == {"orders-value": [2, 3], "customers-value": [4], "payments-value": [5]}
+    order = ["orders-value", "orders-value", "customers-value", "payments-value"]
+    assert registered(k1)[1:] == order == registered(k2)[1:]
+    assert k1.levels == k2.levels == dict.fromkeys(["orders-value", "customers-value", "payments-value"], "BACKWARD")
+    assert "auth" not in first
+
+
+def test_the_second_pass_stops_on_ids_that_differ_from_the_first_ones(registries: tuple[str, State, str, State]) \
+        -> None:
+    url1, _, url2, k2 = registries
+    provider = SchemaPassProvider()
+    first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    RegistryClient(url2).register("out-of-band-value", '"string"', "AVRO")  # someone wrote to K2 only
+    k2.requests.clear()
+    with pytest.raises(RegistryError, match=r"^schema ID mismatch ahead for version 1 of subject 'orders-value': "
+                                            rf"{url1} knows it as ID 1, but {url2} holds another schema under ID 1"):
+        provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=first["ids"]))
+    assert registered(k2) == []  # caught before anything was registered
+    with fake_karapace() as (url3, k3):  # IDs that could not be predicted differ after registering
+        with pytest.raises(RegistryError, match=r"^schema ID mismatch for subject 'orders-value': K1's registry gave "
+                                                r"\[7, 8\], K2's registry gave \[1, 2\]"):
+            provider.create(pass_props("K2", url3, [url3], SUBJECTS, check_labels=["K2"], expected_ids={**first["ids"],
+                                                                                 "orders-value": [7, 8]}))
+        assert registered(k3) == ["orders-value", "orders-value"]  # stopped at the first subject
+
+
+def test_subjects_already_registered_are_adopted_without_a_write(registries: tuple[str, State, str, State]) -> None:
+    """A stack made with one chained resource per subject: the registries hold everything (as Karapace writes it
+    back), so the new pass registers nothing and finds the same IDs."""
+    url1, k1, url2, k2 = registries
+    for url in (url1, url2):
+        client = RegistryClient(url)
+        for s in SUBJECTS:
+            client.set_compatibility(s["subject"], "BACKWARD")
+            for v in s["schemas"]:
+                client.register(s["subject"], reserialise("AVRO", v["schema"]), "AVRO")
+    k1.requests.clear()
+    k2.requests.clear()
+    provider = SchemaPassProvider()
+    first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=first["ids"]))
+    assert [r for r in k1.requests + k2.requests if r[0] in ("POST", "PUT", "DELETE")
+            and not r[1].startswith(("/compatibility/", "/subjects/" + "x"))
+            and not (r[0] == "POST" and r[1].count("/") == 2)] == []  # lookups (POST /subjects/<s>) only
+    assert first["ids"] == {"orders-value": [1, 2], "customers-value": [3], "payments-value": [4]}
+
+
+def test_an_update_touches_only_changed_subjects_and_deletes_removed_versions_softly(
+        registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, _ = registries
+    provider = SchemaPassProvider()
+    olds = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    news = pass_props("K1", url1, [url1, url2], [spec("orders-value", V1), *SUBJECTS[1:], spec("new-value", V2)])
+    assert changed_subjects(olds, news) == ["orders-value", "new-value"]
+    assert provider.diff("K1/registration-pass", olds, news).changes
+    k1.requests.clear()
+    outs = provider.update("K1/registration-pass", olds, news).outs
+    touched = {path.split("/")[2].split("?")[0] for _, path in k1.requests
+               if path.startswith(("/subjects/", "/config/"))}
+    assert touched == {"orders-value", "new-value"}
+    assert [r for r in k1.requests if r[0] == "DELETE"] == [("DELETE", "/subjects/orders-value/versions/2")]
+    assert outs["ids"] == {"orders-value": [1], "customers-value": [3], "payments-value": [4], "new-value": [2]}
+    provider.update("K1/registration-pass", outs,
+                    {**news, "subjects": [spec("orders-value", V2), *news["subjects"][1:]], "permanent_delete": True})
+    assert ("DELETE", "/subjects/orders-value/versions/1?permanent=true") in k1.requests
+
+
+def test_reserialised_schemas_and_the_same_spec_are_no_change(registries: tuple[str, State, str, State]) -> None:
+    url1, _, url2, _ = registries
+    provider = SchemaPassProvider()
+    olds = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    karapace_text = [spec(s["subject"], *(reserialise("AVRO", v["schema"]) for v in s["schemas"])) for s in SUBJECTS]
+    assert not provider.diff("K1/registration-pass", olds, pass_props("K1", url1, [url1, url2], SUBJECTS)).changes
+    assert not provider.diff("K1/registration-pass", olds, pass_props("K1", url1, [url1, url2], karapace_text)).changes
+    reordered = pass_props("K1", url1, [url1, url2], [SUBJECTS[1], SUBJECTS[0], SUBJECTS[2]])
+    assert provider.diff("K1/registration-pass", olds, reordered).changes
+    removed = pass_props("K1", url1, [url1, url2], SUBJECTS[:2])
+    assert provider.diff("K1/registration-pass", olds, removed).changes
+    assert changed_subjects(olds, removed) == []  # the removed subject's own resource deletes it
+
+
+def test_deleting_the_pass_deletes_nothing(registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, _ = registries
+    provider = SchemaPassProvider()
+    outs = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    k1.requests.clear()
+    provider.delete("K1/registration-pass", outs)
+    assert k1.requests == []
+    assert all(k1.live(s["subject"]) for s in SUBJECTS)
+
+
+def test_subjects_given_the_pass_ids_only_read_what_the_pass_registered(
+        registries: tuple[str, State, str, State]) -> None:
+    from components.providers.schema_subject import SchemaSubjectProvider
+    url1, k1, url2, _ = registries
+    first = SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    props = {**pass_props("K1", url1, [url1, url2], []), **SUBJECTS[0]}
+    del props["subjects"]
+    k1.requests.clear()
+    outs = SchemaSubjectProvider().create({**props, "registered_ids": first["ids"]["orders-value"]}).outs
+    assert outs["ids"] == [1, 2] and outs["versions"] == [1, 2] and outs["schemas"] == SUBJECTS[0]["schemas"]
+    assert {m for m, _ in k1.requests} == {"GET"}
+    assert len(k1.requests) == 4  # the version list, each version, the level
+    with pytest.raises(RegistryError, match=r"^schema ID mismatch for subject 'orders-value': K1's registry gave "
+                                            r"\[5, 6\]"):
+        SchemaSubjectProvider().create({**props, "label": "K2", "peer_label": "K1", "expected_ids": [5, 6],
+                                        "registered_ids": first["ids"]["orders-value"]})
+    k1.requests.clear()  # IDs other than the pass's: the full path (preflight, sync) runs and finds them
+    outs = SchemaSubjectProvider().create({**props, "registered_ids": [7, 8]}).outs
+    assert outs["ids"] == [1, 2] and len(k1.requests) > 4
+    assert not [r for r in k1.requests if r[0] == "POST" and r[1].endswith("/versions")]
+
+
+def test_every_subject_is_checked_before_the_first_is_registered(registries: tuple[str, State, str, State]) -> None:
+    """The last subject's version would get different IDs (K1 knows it as deleted ID 1, K2 holds another schema
+    under ID 1): the pass stops before registering the subjects ahead of it."""
+    url1, k1, url2, k2 = registries
+    one, two = RegistryClient(url1), RegistryClient(url2)
+    assert one.register("payments-value", P1, "AVRO") == 1
+    one.delete_subject("payments-value", permanent=False)
+    assert two.register("other-value", '"string"', "AVRO") == 1
+    k1.requests.clear()
+    with pytest.raises(RegistryError, match=r"^schema ID mismatch ahead for version 1 of subject 'payments-value'"):
+        SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS))
+    assert registered(k1) == [] and not k1.live("orders-value") and not k1.live("customers-value")
