@@ -1039,9 +1039,9 @@ def test_parity_recognises_the_dedicated_workers_group_and_topics(prod):
     resources = pair_resources(dedicated)
     context = context_for(StackInfo(stack="prod", project="kafka-active-active"))
     assert run(checks.parity, resources, context).violations == []
-    one_sided = without(resources, "pair-K2-acl-mm2-group-literal-k1-mm2-read")
+    one_sided = without_acl(resources, "K2", "User:mm2", "READ", "K1-mm2", rtype="GROUP")
     assert messages(checks.parity, one_sided, context) == [
-        ("pair-K1-acl-mm2-group-literal-k2-mm2-read", "ACL 'ALLOW User:mm2 READ on group K2-mm2' on K1 has no "
+        ("pair-K1-acls-mm2", "ACL 'ALLOW User:mm2 READ on group K2-mm2' on K1 has no "
          "counterpart on K2 (expected it on 'K1-mm2'): both clusters must grant the same access so clients and MM2 "
          "keep working after a failover")]
 
