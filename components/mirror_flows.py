@@ -1,6 +1,7 @@
 """The bidirectional MM2 deployment: six connectors, each flow on the Connect cluster of its target, and the topics
-MM2 creates for them (remote twins, its own topics) as `MirrorLeftovers` resources, so a dropped topic's twin and,
-on destroy, everything MM2 made go with the stack (components/providers/mirror_leftovers.py)."""
+MM2 creates for them (remote twins, its own topics) as two resources per cluster, so a dropped topic's twin and,
+on destroy, everything MM2 made go with the stack: a guard the connectors depend on (deleted after them) and a
+reaper that depends on them (updated after them) (components/providers/mirror_twin_sets.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -12,9 +13,9 @@ from pulumi.dynamic import Resource
 
 from components.providers.connector import ConnectorProvider
 from components.providers.mirror_leftovers import LeftoverTopicsProvider
-from kaa.mirror.mm2_leftovers import Leftover, mm2_topics, twins
+from components.providers.mirror_twin_sets import TwinGuardProvider, TwinReaperProvider
 from kaa.mirror.mm2_settings import Connector, jaas_config, resolve_jaas
-from kaa.topology import naming
+from kaa.mirror.twin_sets import held_on
 from kaa.topology.model import Topology
 
 
@@ -26,10 +27,25 @@ class MirrorConnector(Resource, module="kafka-aa", name="MirrorConnector"):
 
 
 class MirrorLeftovers(Resource, module="kafka-aa", name="MirrorLeftovers"):
-    """Topics MM2 makes on one cluster for the stack's flows: deleted once no flow copies them any more."""
+    """The previous layout (one per twin, one per cluster for MM2's own topics): no longer declared; kept so the
+    frozen old layout of tests/e2e/mirror_layout_v1 declares what stacks made with it hold."""
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
         super().__init__(LeftoverTopicsProvider(), name, dict(props), opts)
+
+
+class MirrorTwinGuard(Resource, module="kafka-aa", name="MirrorTwinGuard"):
+    """The topics MM2 makes on one cluster, before the connectors: removed on destroy, once they are gone."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TwinGuardProvider(), name, dict(props), opts)
+
+
+class MirrorTwinReaper(Resource, module="kafka-aa", name="MirrorTwinReaper"):
+    """The same topics, after the connectors: a twin dropped from the spec is removed once they stop copying it."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TwinReaperProvider(), name, dict(props), opts)
 
 
 @dataclass
@@ -55,13 +71,10 @@ def _secret_config(topology: Topology, connector: Connector,
 class MirrorFlows(pulumi.ComponentResource):
     def __init__(self, name: str, args: MirrorFlowsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kafka-aa:index:MirrorFlows", name, None, opts)
-        self.leftovers = self._leftovers(name, args) if args.connectors else {}
+        # What each flow's connectors depend on: Pulumi creates it first and, on destroy, deletes it after them.
+        self.guards = self._guards(name, args) if args.connectors else {}
         self.connectors: dict[str, MirrorConnector] = {}
         for connector in args.connectors:
-            # Connectors depend on the leftovers of their flow and on MM2's own topics of both clusters: Pulumi
-            # then deletes a connector before the topics it writes, so MM2 is stopped before they go.
-            flow = (connector.source, connector.target)
-            after = [r for key, r in self.leftovers.items() if key[0] in (flow, None)]
             target = args.topology.cluster(connector.runs_on)
             self.connectors[connector.name] = MirrorConnector(
                 f"{name}-{connector.name}",
@@ -75,31 +88,32 @@ class MirrorFlows(pulumi.ComponentResource):
                     "auth": args.connect_auth.get(connector.runs_on),
                     "ca": target.security.http_verify,
                 },
-                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["config", "auth"], depends_on=after),
+                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["config", "auth"],
+                                       depends_on=self.guards.get((connector.source, connector.target), [])),
             )
+        self.reapers = self._reapers(name, args) if args.connectors else {}
         self.states = {n: c.state for n, c in self.connectors.items()}
         self.register_outputs({"connectors": self.states})
 
-    def _leftovers(self, name: str, args: MirrorFlowsArgs) -> dict[tuple[tuple[str, str] | None, str],
-                                                                       MirrorLeftovers]:
-        """One resource per twin (keyed by its flow), so dropping a topic deletes just its twin, and one per
-        cluster for MM2's own topics (keyed None), deleted with the stack."""
+    def _props(self, args: MirrorFlowsArgs, alias: str) -> dict[str, Any]:
         topology = args.topology
         connects = [{"url": topology.cluster(a).connect, "auth": args.connect_auth.get(a)} for a in topology.aliases]
+        return {"label": alias, "stack": topology.name, "kafka": args.admin.get(alias), "connects": connects,
+                "topics": [t.to_props() for t in held_on(topology, alias)]}
 
-        def declare(resource_name: str, cluster: str, topics: tuple[Leftover, ...]) -> MirrorLeftovers:
-            return MirrorLeftovers(
-                resource_name,
-                {"label": cluster, "stack": topology.name, "kafka": args.admin.get(cluster), "connects": connects,
-                 "topics": [t.to_props() for t in topics]},
-                pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kafka", "connects"]),
-            )
+    def _guards(self, name: str, args: MirrorFlowsArgs) -> dict[tuple[str, str], list[pulumi.Resource]]:
+        """Per flow, what its connectors depend on: both clusters' guards (MM2's own topics on a cluster serve
+        both flows, so each guard goes only after every connector is gone)."""
+        guards: list[pulumi.Resource] = [
+            MirrorTwinGuard(f"{name}-twins-guard-{alias}", self._props(args, alias),
+                            pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kafka", "connects"]))
+            for alias in args.topology.aliases]
+        return {flow: guards for flow in args.topology.flows}
 
-        out: dict[tuple[tuple[str, str] | None, str], MirrorLeftovers] = {}
-        for source, target in topology.flows:
-            for twin in twins(topology, source, target):
-                out[((source, target), twin.name)] = declare(
-                    f"{name}-twin-{target}-{naming.resource_slug(twin.name)}", target, (twin,))
-        for alias in topology.aliases:
-            out[(None, alias)] = declare(f"{name}-mm2-topics-{alias}", alias, mm2_topics(topology, alias))
-        return out
+    def _reapers(self, name: str, args: MirrorFlowsArgs) -> dict[str, pulumi.Resource]:
+        """Per cluster, the reaper: it depends on every connector, so its update comes after theirs."""
+        after = list(self.connectors.values())
+        return {alias: MirrorTwinReaper(
+            f"{name}-twins-reaper-{alias}", self._props(args, alias),
+            pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kafka", "connects"], depends_on=after))
+            for alias in args.topology.aliases}

@@ -34,6 +34,8 @@ MM2_DEFAULT_EXCLUDE = r".*[\-\.]internal, .*\.replica, __.*"  # MirrorSourceConf
 FLOW_KINDS = ("source", "checkpoint", "heartbeat")
 MIN_REPLICATION_FACTOR = 3
 MIN_INSYNC_REPLICAS = 2
+# The resources that hold the admin settings of a cluster to remove what MM2 made there (both layouts).
+MM2_TOPIC_TYPES = (":MirrorLeftovers", ":MirrorTwinGuard", ":MirrorTwinReaper")
 # MM2's replication factors and their defaults when a connector does not set them (Kafka 4.1).
 MM2_REPLICATION_KEYS = {
     "source": {"replication.factor": 2, "offset-syncs.topic.replication.factor": 3},
@@ -562,7 +564,7 @@ def secret_credentials(args: CheckArgs, report: Report) -> None:
             report(f"connector {res.name}'s config holds MM2's password and is not a secret; make it a secret "
                    "output so the state encrypts it", res.urn)
         kafka = res.props.get("kafka")
-        if (res.type.endswith(":MirrorLeftovers") and isinstance(kafka, Mapping) and kafka.get("sasl.password")
+        if (res.type.endswith(MM2_TOPIC_TYPES) and isinstance(kafka, Mapping) and kafka.get("sasl.password")
                 and "kafka" not in res.secret_paths):
             report(f"{res.name} gets the admin password of {res.props.get('label')} as plain text; pass it from a "
                    "secret", res.urn)

@@ -112,8 +112,9 @@ def test_a_spec_change_previews_exactly_that_change_and_applies_to_both_sides(st
         # the source and checkpoint connectors of both flows now list e2e-payments
         "pair-mirror-e2e-mm2-k1-k2-source": "update", "pair-mirror-e2e-mm2-k2-k1-source": "update",
         "pair-mirror-e2e-mm2-k1-k2-checkpoint": "update", "pair-mirror-e2e-mm2-k2-k1-checkpoint": "update",
-        # MM2 will make the new topic's twin on each side: deleted with the stack
-        "pair-mirror-twin-K2-k1.e2e-payments": "create", "pair-mirror-twin-K1-k2.e2e-payments": "create",
+        # MM2 will make the new topic's twin on each side: each cluster's twin guard and reaper now hold it
+        "pair-mirror-twins-guard-K1": "update", "pair-mirror-twins-guard-K2": "update",
+        "pair-mirror-twins-reaper-K1": "update", "pair-mirror-twins-reaper-K2": "update",
         # MM2 reads the new topic on each side: three bindings more in its ACL set
         "pair-K1-acls-e2e-mm2": "update", "pair-K2-acls-e2e-mm2": "update",
     }

@@ -213,38 +213,51 @@ def test_each_registry_registers_in_one_ordered_pass_and_the_second_after_the_fi
         assert not any("pair-K2-" in d for d in subjects[f"pair-K1-schemas-{subject}"].dependencies)
 
 
-def test_the_topics_mm2_makes_are_declared_per_twin_and_deleted_after_the_connectors():
-    """Each flow's twins (one resource each, so a dropped topic deletes just its twin) and MM2's own topics per
-    cluster are `MirrorLeftovers`; every connector depends on its flow's twins and on both clusters' MM2 topics, so
-    Pulumi deletes the connector first. Their admin settings reach them only as a secret."""
+def test_the_topics_mm2_makes_are_two_resources_per_cluster_around_the_connectors():
+    """Per cluster a guard and a reaper hold the twins of the flow into it and MM2's own topics there, whatever the
+    number of topics. Every connector depends on both guards (created before it, deleted after it on destroy) and
+    each reaper on every connector (updated after them, so a dropped twin goes once MM2 stopped copying it); no
+    guard depends on a connector, no connector on a reaper. Their admin settings reach them only as a secret."""
+    from kaa.mirror.mm2_leftovers import Leftover, mm2_topics, twins
     from kaa.topology.spec import load_topology
 
     topology = load_topology(ROOT / "stacks" / "local.yaml")
     registrations = registered(topology)
-    leftovers = {r.name: r for r in registrations if r.typ.endswith(":MirrorLeftovers")}
+    assert not [r for r in registrations if r.typ.endswith(":MirrorLeftovers")]
+    guards = {r.name: r for r in registrations if r.typ.endswith(":MirrorTwinGuard")}
+    reapers = {r.name: r for r in registrations if r.typ.endswith(":MirrorTwinReaper")}
+    assert sorted(guards) == ["pair-mirror-twins-guard-K1", "pair-mirror-twins-guard-K2"]
+    assert sorted(reapers) == ["pair-mirror-twins-reaper-K1", "pair-mirror-twins-reaper-K2"]
     mirrored = [t.name for t in topology.mirrored_topics]
-    expected = {f"pair-mirror-twin-{target}-{source.lower()}.{t}": (target, f"{source}.{t}", source, t)
-                for source, target in topology.flows for t in mirrored}
-    assert set(leftovers) == set(expected) | {"pair-mirror-mm2-topics-K1", "pair-mirror-mm2-topics-K2"}
-    for name, (target, twin, source, topic) in expected.items():
-        r = leftovers[name]
-        assert r.inputs["label"] == target
-        assert r.inputs["topics"] == [{"name": twin, "cluster": target, "source": source, "target": target,
-                                       "copies": topic}]
-        kafka = r.inputs["kafka"]
-        assert is_secret(kafka) and unwrap_secret(kafka)["sasl.password"] == f"{target}-admin-pw"
-        assert unwrap_secret(kafka)["bootstrap.servers"] == {"K1": "127.0.0.1:19092", "K2": "127.0.0.1:29092"}[target]
-    assert [t["name"] for t in leftovers["pair-mirror-mm2-topics-K2"].inputs["topics"]] == [
+    assert mirrored
+    for alias, other in (("K1", "K2"), ("K2", "K1")):
+        for r in (guards[f"pair-mirror-twins-guard-{alias}"], reapers[f"pair-mirror-twins-reaper-{alias}"]):
+            assert r.inputs["label"] == alias and r.inputs["stack"] == topology.name
+            names = [t["name"] for t in r.inputs["topics"]]
+            assert names[:len(mirrored)] == [f"{other}.{t}" for t in mirrored]
+            held = [Leftover.from_props(t) for t in r.inputs["topics"]]  # (the mocks drop the None values)
+            assert held == [*twins(topology, other, alias), *mm2_topics(topology, alias)]
+            kafka = r.inputs["kafka"]
+            assert is_secret(kafka) and unwrap_secret(kafka)["sasl.password"] == f"{alias}-admin-pw"
+            servers = {"K1": "127.0.0.1:19092", "K2": "127.0.0.1:29092"}
+            assert unwrap_secret(kafka)["bootstrap.servers"] == servers[alias]
+            assert [c["url"] for c in unwrap_secret(r.inputs["connects"])] == [
+                topology.cluster(a).connect for a in topology.aliases]
+    assert [t["name"] for t in guards["pair-mirror-twins-guard-K2"].inputs["topics"]][len(mirrored):] == [
         "heartbeats", "K1.heartbeats", "K1.checkpoints.internal", "mm2-offset-syncs.K1.internal"]
     connectors = [r for r in registrations if r.typ.endswith(":MirrorConnector")]
+    assert len(connectors) == 6
+    guard_urns = {g.urn for g in guards.values()}
+    reaper_urns = {r.urn for r in reapers.values()}
     for c in connectors:
-        source, target = c.inputs["flow"].split("->")
-        own = {leftovers[n].urn for n, e in expected.items() if (e[2], e[0]) == (source, target)}
-        others = {leftovers[n].urn for n, e in expected.items() if (e[2], e[0]) != (source, target)}
-        mm2 = {leftovers[f"pair-mirror-mm2-topics-{a}"].urn for a in ("K1", "K2")}
-        assert own | mm2 <= set(c.dependencies) and not others & set(c.dependencies), c.name
+        assert guard_urns <= set(c.dependencies), c.name
+        assert not reaper_urns & set(c.dependencies), c.name
+    for r in reapers.values():
+        assert {c.urn for c in connectors} <= set(r.dependencies), r.name
+    for g in guards.values():
+        assert not {c.urn for c in connectors} & set(g.dependencies), g.name
 
 
 def test_mm2_outside_connect_gets_no_leftover_resources(dedicated_pair):
     mocks, component, _ = dedicated_pair
-    assert component.mirror.leftovers == {}
+    assert component.mirror.guards == {} and component.mirror.reapers == {}

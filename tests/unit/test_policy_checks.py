@@ -540,10 +540,18 @@ def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
 
 
 def test_the_admin_password_of_the_mm2_leftovers_must_be_a_secret(prod_res, prod_ctx):
-    leftovers = [r for r in prod_res if r.type.endswith(":MirrorLeftovers")]
-    assert leftovers and all("kafka" in r.secret_paths and r.props["kafka"]["sasl.password"] for r in leftovers)
+    leftovers = [r for r in prod_res if r.type.endswith(checks.MM2_TOPIC_TYPES)]
+    assert sorted(r.type.rsplit(":", 1)[-1] for r in leftovers) == ["MirrorTwinGuard"] * 2 + ["MirrorTwinReaper"] * 2
+    assert all("kafka" in r.secret_paths and r.props["kafka"]["sasl.password"] for r in leftovers)
     assert run(checks.secret_credentials, prod_res, prod_ctx).violations == []
-    plain = [replace(r, secret_paths=frozenset()) if r.type.endswith(":MirrorLeftovers") else r for r in prod_res]
+    # A stack still holding the previous layout (one `MirrorLeftovers` per twin) is checked the same way.
+    old = replace(leftovers[0], type=leftovers[0].type.replace("MirrorTwinGuard", "MirrorLeftovers").replace(
+        "MirrorTwinReaper", "MirrorLeftovers"),
+        urn=leftovers[0].urn.rsplit("::", 1)[0] + "::pair-mirror-twin-K2-k1.orders")
+    assert old.type.endswith(":MirrorLeftovers")
+    leftovers.append(old)
+    plain = [replace(r, secret_paths=frozenset()) if r.type.endswith(checks.MM2_TOPIC_TYPES) else r
+             for r in [*prod_res, old]]
     report = run(checks.secret_credentials, plain, prod_ctx)
     assert sorted(u.rsplit("::", 1)[-1] for _, u in report.violations) == sorted(r.name for r in leftovers)
     assert all("gets the admin password of K" in m for m, _ in report.violations)
