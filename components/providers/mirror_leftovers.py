@@ -1,6 +1,12 @@
 """The topics MM2 creates for a stack (remote twins, heartbeats, checkpoints, offset syncs) as a Pulumi resource,
 so they go when the stack stops needing them instead of outliving it.
 
+The previous layout (one resource per twin): today's program declares a guard and a reaper per cluster instead
+(components/providers/mirror_twin_sets.py), which reuse `remove`. This module stays, with its delete unchanged,
+for the state of stacks made with it: `pulumi up` of the new program deletes those resources while the stack's
+connectors run, so the delete keeps every twin (tests/e2e/test_mirror_upgrade.py); a no-op delete would leave
+the twins behind when such a stack is destroyed without an `up` first, or when the upgrade also drops a topic.
+
 Nothing is created: MM2 makes the topics. The state is the list of topics (`kaa.mirror.mm2_leftovers.Leftover`)
 and how to reach their cluster (admin settings, a secret output) and the pair's Connect workers. The component
 makes the flow's connectors depend on this resource, so Pulumi deletes the connectors first and this resource

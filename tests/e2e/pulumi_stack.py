@@ -88,7 +88,7 @@ def changed_resources(preview: dict[str, Any]) -> dict[str, str]:
 
 def remove_remote_twins(pair: LocalPair, stack: PulumiStack) -> list[str]:
     """A safety net after a destroy that failed part-way: `destroy` deletes the stack's twins itself
-    (`MirrorLeftovers`, tests/e2e/test_mirror_leftovers.py); whatever is left of the twins of the stack's topics
+    (its twin guards, tests/e2e/test_mirror_leftovers.py); whatever is left of the twins of the stack's topics
     is deleted here, so the shared pair is left as it was found."""
     removed = []
     for alias, cluster in derive(load_topology(stack.spec_file, name=stack.name)).items():
