@@ -75,7 +75,9 @@ def clusters(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeCluster]:
 
 
 def props(acls: Iterable[Acl], connection: Mapping[str, str] = K1, **more: Any) -> dict[str, Any]:
-    return {"label": "K1", "principal": P, "bindings": bindings_map(acls), "connection": dict(connection), **more}
+    """A set's inputs; a wait that never ends fails in 5 s here, not after the 60 s default."""
+    return {"label": "K1", "principal": P, "bindings": bindings_map(acls), "connection": dict(connection),
+            "timeout": 5, **more}
 
 
 def test_create_writes_only_the_missing_bindings_then_waits_until_they_are_listed(
