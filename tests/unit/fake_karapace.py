@@ -16,7 +16,6 @@ only what the local Apicurio pair cannot show.
 """
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import threading
@@ -25,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.unit.loopback_server import QuietHandler, serve
 
 
 def reserialise(schema_type: str, text: str) -> str:
@@ -59,20 +60,12 @@ class State:
         return [v for v in self.subjects.get(subject, []) if not v.deleted]
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     protocol_version = "HTTP/1.1"
     state: State
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(status, body, "application/vnd.schemaregistry.v1+json")
 
     def _error(self, status: int, code: int, message: str) -> None:
         self._answer(status, {"error_code": code, "message": message})
@@ -211,12 +204,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def fake_karapace(state: State | None = None) -> Iterator[tuple[str, State]]:
     """A running fake Karapace on a free port: (its URL, its state)."""
     state = state or State()
-    handler = type("KarapaceHandler", (Handler,), {"state": state})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(type("KarapaceHandler", (Handler,), {"state": state})) as url:
+        yield url, state

@@ -108,3 +108,11 @@ def test_kaa_pulumi_up_migrates_first_and_preview_never_touches_the_state(monkey
     assert execs[-1] == ["pulumi", "up", *parallel, "--stack", "prod"]
     assert fake.imported == without_resources(document(), OLD)
     assert "stack prod: removed 2 per-binding ACL resources" in capsys.readouterr().err
+
+
+def test_an_empty_export_has_nothing_to_migrate_and_the_summary_says_what_was_done():
+    """`pulumi stack export` of a stack never deployed prints nothing."""
+    assert migrate_acl_layout(lambda args: "") == []
+    assert summary("prod", OLD) == (
+        "stack prod: removed 2 per-binding ACL resources (kafka:index/acl:Acl) from the state only; the live ACLs "
+        "stay, and the next `pulumi up` adopts them into one ACL set per principal and cluster")

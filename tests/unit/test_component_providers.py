@@ -3,9 +3,6 @@ the way the stack says (soft by default; permanent, after the soft delete, only 
 `schema_registry.delete: permanent`), then its compatibility level, against a recording HTTP server on loopback."""
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +10,7 @@ import pytest
 
 from components.providers.connector import ConnectorProvider
 from components.providers.schema_subject import SchemaSubjectProvider
+from tests.unit.loopback_server import Recorder, recorder, serve
 
 CONFIG = {"connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector", "tasks.max": "1",
           "topics": "orders", "source.cluster.sasl.jaas.config": 'x required username="mm2" password="a";'}
@@ -39,45 +37,33 @@ def test_the_name_connect_adds_to_a_config_is_no_change() -> None:
     assert diff.changes is False
 
 
-class Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[tuple[str, str]] = []
-
-    def do_DELETE(self) -> None:  # noqa: N802 (http.server's name)
-        type(self).requests.append(("DELETE", self.path))
-        body = json.dumps([1]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+@pytest.fixture
+def recording() -> type[Recorder]:
+    return recorder()
 
 
 @pytest.fixture
-def registry() -> Iterator[str]:
-    Recorder.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/apis/ccompat/v7"
-    server.shutdown()
+def registry(recording: type[Recorder]) -> Iterator[str]:
+    with serve(recording) as url:
+        yield f"{url}/apis/ccompat/v7"
 
 
-def test_deleting_a_subject_is_soft_by_default_and_clears_its_compatibility(registry: str) -> None:
+def test_deleting_a_subject_is_soft_by_default_and_clears_its_compatibility(
+        registry: str, recording: type[Recorder]) -> None:
     props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None}
     SchemaSubjectProvider().delete("K1/orders-value", props)
-    assert Recorder.requests == [
+    assert recording.served == [
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
         ("DELETE", "/apis/ccompat/v7/config/orders-value"),
     ]
 
 
-def test_deleting_a_subject_permanently_only_when_the_stack_says_so(registry: str) -> None:
+def test_deleting_a_subject_permanently_only_when_the_stack_says_so(
+        registry: str, recording: type[Recorder]) -> None:
     props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None,
                              "permanent_delete": True}
     SchemaSubjectProvider().delete("K1/orders-value", props)
-    assert Recorder.requests == [
+    assert recording.served == [
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value?permanent=true"),
         ("DELETE", "/apis/ccompat/v7/config/orders-value"),

@@ -3,13 +3,12 @@ the file, the cluster, the endpoint, the cause and the key to fix. Real HTTPS se
 trustme) answer 200, 401, 403 or 5xx, or present a certificate the client must refuse."""
 from __future__ import annotations
 
-import base64
 import datetime
-import http.server
 import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from kaa.clients.reachability import Failure, kafka_failure, preflight, probe_ht
 from kaa.errors import PreflightError, UnreachableError
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
+from tests.unit import loopback_server
+from tests.unit.loopback_server import QuietHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "kaa-reader", "s3cret-basic-pw"
@@ -34,16 +35,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     """A registry/Connect stand-in: basic auth USER/PASSWORD; `forbidden` users get 403; `status` overrides."""
 
     status: int | None = None
     forbidden = ("viewer",)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        header = self.headers.get("Authorization", "")
-        user, _, password = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":") \
-            if header.startswith("Basic ") else ("", "", "")
+        user, password = self.basic_auth() or ("", "")
         if self.status is not None:
             code = self.status
         elif user in self.forbidden:
@@ -52,15 +51,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             code = 401
         else:
             code = 200
-        body = b"[]" if code == 200 else b'{"error_code": %d, "message": "no"}' % code
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.answer(code, [] if code == 200 else {"error_code": code, "message": "no"})
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +61,7 @@ def ca() -> trustme.CA:
 
 @pytest.fixture(scope="module")
 def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
+    return loopback_server.write_ca(ca, tmp_path_factory.mktemp("ca") / "ca.pem")
 
 
 Serve = Callable[..., str]
@@ -80,29 +69,16 @@ Serve = Callable[..., str]
 
 @pytest.fixture
 def serve(ca: trustme.CA) -> Iterator[Serve]:
-    """Start an HTTPS server presenting a certificate `ca` issued (for `host`, valid until `not_after`);
-    return its base URL."""
-    servers: list[http.server.ThreadingHTTPServer] = []
+    """Start an HTTPS server presenting a certificate `ca` (or `issuer`) issued (for `host`, valid until
+    `not_after`); return its base URL."""
+    with ExitStack() as servers:
+        def start(status: int | None = None, host: str = "127.0.0.1", not_after: datetime.datetime | None = None,
+                  issuer: trustme.CA | None = None, client_ca: trustme.CA | None = None) -> str:
+            return servers.enter_context(loopback_server.serve(
+                type("H", (Handler,), {"status": status}), tls=issuer or ca, host=host, not_after=not_after,
+                client_ca=client_ca))
 
-    def start(status: int | None = None, host: str = "127.0.0.1", not_after: datetime.datetime | None = None,
-              issuer: trustme.CA | None = None, client_ca: trustme.CA | None = None) -> str:
-        cert = (issuer or ca).issue_cert(host, not_after=not_after) if not_after else (issuer or ca).issue_cert(host)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(context)
-        if client_ca is not None:
-            client_ca.configure_trust(context)
-            context.verify_mode = ssl.CERT_REQUIRED
-        handler = type("H", (Handler,), {"status": status})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"https://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 registry that never answers as unreachable, naming the URL."""
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 import time
 from collections.abc import Iterator
 
@@ -13,9 +10,10 @@ import pytest
 import kaa.clients.json_http as json_http
 from kaa.clients.registry_client import RegistryClient
 from kaa.errors import UnreachableError
+from tests.unit.loopback_server import QuietHandler, serve
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the registry serves it
     swallow = 0  # how many GETs to leave unanswered (the connection stays open)
     seen = 0
@@ -26,26 +24,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             type(self).swallow -= 1
             time.sleep(3)  # longer than the reader's stall limit in these tests
             return
-        body = json.dumps({"path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.answer(200, {"path": self.path})
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setattr(json_http, "STALL_S", 0.5)
     Handler.swallow, Handler.seen = 0, 0
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/apis/ccompat/v7"
-    httpd.shutdown()
+    with serve(Handler) as url:
+        yield f"{url}/apis/ccompat/v7"
 
 
 def test_an_unanswered_get_is_sent_again_and_answered(server: str) -> None:
@@ -139,18 +126,10 @@ def test_no_bulk_read_where_the_answer_is_bare_schemas(server: str) -> None:
     """Apicurio answers GET /schemas with [{"schema": ...}] only: the scan must read per subject."""
     class Bare(Handler):
         def do_GET(self) -> None:  # noqa: N802
-            body = json.dumps([{"schema": '"string"'}]).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(200, [{"schema": '"string"'}])
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bare)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        assert RegistryClient(f"http://127.0.0.1:{httpd.server_address[1]}").bulk_versions() is None
-    finally:
-        httpd.shutdown()
+    with serve(Bare) as url:
+        assert RegistryClient(url).bulk_versions() is None
 
 
 def test_karapace_answer_codes_for_levels_and_deletes(quick: None) -> None:
@@ -171,25 +150,14 @@ def test_karapace_answer_codes_for_levels_and_deletes(quick: None) -> None:
 
 
 def test_apicurio_is_recognised_as_ignoring_explicit_ids() -> None:
-    class Apicurio(http.server.BaseHTTPRequestHandler):
+    class Apicurio(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
             found = self.path == "/apis/registry/v3/system/info"
-            body = json.dumps({"name": "Apicurio Registry (SQL)", "version": "3.3.3"} if found else {}).encode()
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(200 if found else 404, {"name": "Apicurio Registry (SQL)", "version": "3.3.3"} if found else {})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Apicurio)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        client = RegistryClient(f"http://127.0.0.1:{httpd.server_address[1]}/apis/ccompat/v7")
+    with serve(Apicurio) as url:
+        client = RegistryClient(f"{url}/apis/ccompat/v7")
         assert client.import_unsupported() == "it is Apicurio Registry (SQL) 3.3.3, which ignores explicit IDs"
-    finally:
-        httpd.shutdown()
 
 
 def test_the_local_pairs_probe_counts_a_loading_registry_as_not_up() -> None:
