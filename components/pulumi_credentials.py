@@ -67,5 +67,11 @@ def from_config(config: pulumi.Config, aliases: tuple[str, ...]) -> dict[str, Cl
 def admin_settings(cluster: Cluster, credentials: ClusterCredentials) -> pulumi.Output[dict[str, str]]:
     """librdkafka admin settings for `cluster` with its admin credentials, as one secret output (for the dynamic
     providers that talk to Kafka themselves)."""
-    return pulumi.Output.secret(pulumi.Output.all(credentials.admin_username, credentials.admin_password)
-                                .apply(lambda creds: pair_access.admin_settings(cluster, creds[0], creds[1])))
+    def settings(creds: list[Any]) -> dict[str, str]:
+        out = pair_access.admin_settings(cluster, creds[0], creds[1])
+        if creds[2] and cluster.security.ssl_client_key_encrypted:
+            out["ssl.key.password"] = creds[2]
+        return out
+
+    return pulumi.Output.secret(pulumi.Output.all(credentials.admin_username, credentials.admin_password,
+                                                  credentials.kafka_key_password).apply(settings))

@@ -55,6 +55,7 @@ FIXES = {
     "kafka_auth": ("admin_username", "admin_password"),
     "kafka_ca": ("kafka_ca_file",),
     "kafka_cert": ("kafka_cert_file", "kafka_key_file"),
+    "kafka_key": ("kafka_key_password",),
     "registry_auth": ("registry_username", "registry_password"),
     "connect_auth": ("connect_username", "connect_password"),
     "http_ca": ("http_ca_file",),

@@ -118,3 +118,15 @@ def test_an_encrypted_client_key_gets_its_password_from_the_environment_over_con
     assert config["source.cluster.ssl.key.password"] == "k1-key-pw-from-env"
     assert "producer.override.ssl.key.password" not in config  # K2 logs in with SCRAM, no client key
     assert connectors["mm2-k2-k1-source"]["producer.override.ssl.key.password"] == "k1-key-pw-from-env"
+
+
+def test_the_acl_sets_of_a_cluster_with_an_encrypted_key_get_its_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    client_files(tmp_path)
+    monkeypatch.setenv("KAA_K1_KAFKA_KEY_PASSWORD", "k1-key-pw-from-env")
+    topology = tls_stack(tmp_path, "{protocol: SSL, ssl_truststore: certs/k1-ca.pem, ssl_client_cert: certs/c.pem, "
+                                   "ssl_client_key: certs/k.pem, ssl_client_key_encrypted: true}")
+    sets = [r.inputs for r in registered(topology) if r.typ.endswith("AclSet")]
+    k1 = [unwrap_secret(s["connection"]) for s in sets if s["label"] == "K1"]
+    assert k1 and all(c["ssl.key.password"] == "k1-key-pw-from-env" for c in k1)
+    assert all(is_secret(s["connection"]) for s in sets)
