@@ -136,7 +136,8 @@ def fakes(monkeypatch, topology):
 
 def props(*leftovers: Leftover) -> dict[str, Any]:
     return {"label": "K2", "stack": "local", "kafka": {"bootstrap.servers": "k2:9092", "sasl.password": "pw"},
-            "connects": [{"url": "https://k2:8083", "auth": None, "ca": "/k2-ca.pem"}], "topics": [t.to_props() for t in leftovers],
+            "connects": [{"url": "https://k2:8083", "auth": None, "ca": "/k2-ca.pem"}],
+            "topics": [t.to_props() for t in leftovers],
             "timeout": 1}
 
 
