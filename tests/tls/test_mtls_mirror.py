@@ -84,8 +84,10 @@ def test_mm2_replicates_both_ways_over_the_mtls_listeners_after_pulumi_up(
             assert secret not in drift.stdout + drift.stderr
         preview = mtls_mm2_stack.run("preview", "--diff")
         exported = mtls_mm2_stack.run("stack", "export").stdout
-        for shown in (preview.stdout + preview.stderr, exported):  # ...but never the preview or the state
-            assert key_body not in shown
+        logs = [f for f in tls_pair.state_dir.glob("*/*/*.log*") if f.is_file()]
+        assert logs  # the Connect workers', brokers' and registries' logs
+        for shown in [preview.stdout + preview.stderr, exported, *(f.read_text(errors="replace") for f in logs)]:
+            assert key_body not in shown  # ...but never the preview, the state or a log
     finally:
         mtls_mm2_stack.run("destroy", "--yes", "--skip-preview")
     # destroy reached the HTTPS workers (with the stack's CA) to see no MM2 keeps them, and removed the twins
