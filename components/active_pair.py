@@ -67,6 +67,7 @@ class ActiveActivePair(pulumi.ComponentResource):
                 {a: args.credentials[a].mm2_password for a in topology.aliases},
                 {a: args.credentials[a].connect_auth for a in topology.aliases},
                 {a: admin_settings(topology.cluster(a), args.credentials[a]) for a in topology.aliases},
+                {a: args.credentials[a].kafka_key_password for a in topology.aliases},
             ),
             pulumi.ResourceOptions(parent=self, depends_on=list(self.clusters.values())),
         )

@@ -14,7 +14,8 @@ from pulumi.dynamic import Resource
 from components.providers.connector import ConnectorProvider
 from components.providers.mirror_leftovers import LeftoverTopicsProvider
 from components.providers.mirror_twin_sets import TwinGuardProvider, TwinReaperProvider
-from kaa.mirror.mm2_settings import Connector, jaas_config, resolve_jaas
+from kaa.clients.pair_access import keystore_part
+from kaa.mirror.mm2_settings import Connector, jaas_config, resolve_jaas, resolve_tls
 from kaa.mirror.twin_sets import held_on
 from kaa.topology.model import Topology
 
@@ -55,17 +56,25 @@ class MirrorFlowsArgs:
     mm2_passwords: Mapping[str, pulumi.Input[str | None]]
     connect_auth: Mapping[str, pulumi.Input[Mapping[str, str]] | None] = field(default_factory=dict)
     admin: Mapping[str, pulumi.Input[Mapping[str, str]]] = field(default_factory=dict)  # per alias, secret
+    key_passwords: Mapping[str, pulumi.Input[str | None]] = field(default_factory=dict)  # encrypted client keys
 
 
-def _secret_config(topology: Topology, connector: Connector,
-                   passwords: Mapping[str, pulumi.Input[str | None]]) -> pulumi.Output[dict[str, str]]:
+def _secret_config(topology: Topology, connector: Connector, passwords: Mapping[str, pulumi.Input[str | None]],
+                   key_passwords: Mapping[str, pulumi.Input[str | None]]) -> pulumi.Output[dict[str, str]]:
+    """The connector's config with its secrets in: the MM2 password in each JAAS line and, for mutual TLS, the
+    client certificate, key (and key password) as the PEM keystore's values, read here from the files the stack
+    names, so the Connect worker needs no file and no config provider. A secret output: encrypted in the state,
+    never shown in a preview."""
     aliases = list(passwords)
 
     def build(values: list[str | None]) -> dict[str, str]:
-        by_alias = dict(zip(aliases, values, strict=True))
-        return resolve_jaas(connector.config, lambda alias: jaas_config(topology, alias, by_alias[alias] or ""))
+        by_alias = dict(zip(aliases, values[:len(aliases)], strict=True))
+        keys = dict(zip(aliases, values[len(aliases):], strict=True))
+        config = resolve_jaas(connector.config, lambda alias: jaas_config(topology, alias, by_alias[alias] or ""))
+        return resolve_tls(config, lambda alias, part: keystore_part(topology.cluster(alias), part, keys[alias]))
 
-    return pulumi.Output.secret(pulumi.Output.all(*[passwords[a] for a in aliases]).apply(build))
+    inputs = [passwords[a] for a in aliases] + [key_passwords.get(a) for a in aliases]
+    return pulumi.Output.secret(pulumi.Output.all(*inputs).apply(build))
 
 
 class MirrorFlows(pulumi.ComponentResource):
@@ -83,7 +92,7 @@ class MirrorFlows(pulumi.ComponentResource):
                     "url": target.connect,
                     "name": connector.name,
                     "flow": f"{connector.source}->{connector.target}",
-                    "config": _secret_config(args.topology, connector, args.mm2_passwords),
+                    "config": _secret_config(args.topology, connector, args.mm2_passwords, args.key_passwords),
                     "require_tasks": connector.kind != "checkpoint",
                     "auth": args.connect_auth.get(connector.runs_on),
                     "ca": target.security.http_verify,
@@ -97,7 +106,8 @@ class MirrorFlows(pulumi.ComponentResource):
 
     def _props(self, args: MirrorFlowsArgs, alias: str) -> dict[str, Any]:
         topology = args.topology
-        connects = [{"url": topology.cluster(a).connect, "auth": args.connect_auth.get(a)} for a in topology.aliases]
+        connects = [{"url": topology.cluster(a).connect, "auth": args.connect_auth.get(a),
+                     "ca": topology.cluster(a).security.http_verify} for a in topology.aliases]
         return {"label": alias, "stack": topology.name, "kafka": args.admin.get(alias), "connects": connects,
                 "topics": [t.to_props() for t in held_on(topology, alias)]}
 

@@ -3,10 +3,12 @@
     pulumi config set --path credentials.K1.adminUsername admin
     pulumi config set --secret --path credentials.K1.adminPassword '...'
     pulumi config set --secret --path credentials.K1.mm2Password '...'
-    # optional: registryUsername/registryPassword, connectUsername/connectPassword (HTTP basic auth)
+    # optional: registryUsername/registryPassword, connectUsername/connectPassword (HTTP basic auth),
+    # kafkaKeyPassword (an encrypted client key; KAA_<ALIAS>_KAFKA_KEY_PASSWORD wins)
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +26,17 @@ class ClusterCredentials:
     mm2_password: pulumi.Input[str] | None = None
     registry_auth: pulumi.Input[Mapping[str, str]] | None = None
     connect_auth: pulumi.Input[Mapping[str, str]] | None = None
+    kafka_key_password: pulumi.Input[str] | None = None
 
 
 def _field(creds: pulumi.Output[Any], alias: str, key: str) -> pulumi.Output[Any]:
     return pulumi.Output.secret(creds.apply(lambda c: ((c or {}).get(alias) or {}).get(key)))
+
+
+def _env_first(creds: pulumi.Output[Any], alias: str, setting: str) -> pulumi.Output[Any]:
+    """The setting's environment variable (KAA_<ALIAS>_...) where set, else its Pulumi config key."""
+    env = os.environ.get(pair_access.env_name(alias, setting))
+    return pulumi.Output.secret(env) if env else _field(creds, alias, pair_access.SETTINGS[setting][1])
 
 
 def _basic(creds: pulumi.Output[Any], alias: str, prefix: str) -> pulumi.Output[Any]:
@@ -49,6 +58,7 @@ def from_config(config: pulumi.Config, aliases: tuple[str, ...]) -> dict[str, Cl
             mm2_password=_field(creds, alias, "mm2Password"),
             registry_auth=_basic(creds, alias, "registry"),
             connect_auth=_basic(creds, alias, "connect"),
+            kafka_key_password=_env_first(creds, alias, "kafka_key_password"),
         )
         for alias in aliases
     }
@@ -57,5 +67,11 @@ def from_config(config: pulumi.Config, aliases: tuple[str, ...]) -> dict[str, Cl
 def admin_settings(cluster: Cluster, credentials: ClusterCredentials) -> pulumi.Output[dict[str, str]]:
     """librdkafka admin settings for `cluster` with its admin credentials, as one secret output (for the dynamic
     providers that talk to Kafka themselves)."""
-    return pulumi.Output.secret(pulumi.Output.all(credentials.admin_username, credentials.admin_password)
-                                .apply(lambda creds: pair_access.admin_settings(cluster, creds[0], creds[1])))
+    def settings(creds: list[Any]) -> dict[str, str]:
+        out = pair_access.admin_settings(cluster, creds[0], creds[1])
+        if creds[2] and cluster.security.ssl_client_key_encrypted:
+            out["ssl.key.password"] = creds[2]
+        return out
+
+    return pulumi.Output.secret(pulumi.Output.all(credentials.admin_username, credentials.admin_password,
+                                                  credentials.kafka_key_password).apply(settings))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kaa.clients.kafka_admin import KafkaAdmin
-from kaa.clients.pair_access import PairAccess
-from kaa.mirror.mm2_settings import jaas_config, resolve_jaas
+from kaa.clients.pair_access import PairAccess, keystore_part
+from kaa.mirror.mm2_settings import jaas_config, resolve_jaas, resolve_tls
 from kaa.schemas.schema_sync import check_parity, import_subject, preflight, refuse_import, sync_subject
 from kaa.topology import naming
 from kaa.topology.derive import derive
@@ -71,7 +71,9 @@ def apply_connectors(topology: Topology, access: PairAccess, wait: bool = True) 
     for alias, state in derive(topology).items():
         client = access[alias].connect_client()
         for connector in state.connectors:
-            config = resolve_jaas(connector.config, lambda a: jaas_config(topology, a, access[a].mm2_password))
+            config = resolve_tls(
+                resolve_jaas(connector.config, lambda a: jaas_config(topology, a, access[a].mm2_password)),
+                lambda a, part: keystore_part(topology.cluster(a), part, access[a].kafka.get("ssl.key.password")))
             client.put_config(connector.name, config)
         for connector in state.connectors:
             status = client.wait_running(connector.name, require_tasks=connector.kind != "checkpoint") if wait \

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-SECRET_WORDS = ("password", "secret", "jaas", "token", "credential")
+# `keystore.key`: a PEM keystore's private key; `keystore.certificate`: its chain, masked with it (drift then
+# compares the pair as present or absent, and no PEM block fills a report)
+SECRET_WORDS = ("password", "secret", "jaas", "token", "credential", "keystore.key", "keystore.certificate")
 SECRET_MASK = "***"
 HIDDEN = "(hidden)"
 _JAAS_PASSWORD = re.compile(r'(password\s*=\s*)("[^"]*"|[^\s;]+)', re.IGNORECASE)

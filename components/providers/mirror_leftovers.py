@@ -22,6 +22,7 @@ from typing import Any
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
 from kaa.clients.connect_client import ConnectClient
+from kaa.clients.http_tls import HttpTls
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.errors import KaaError
 from kaa.leftover_removal import LeftoverRecreated, live_connectors, remove_leftovers
@@ -38,7 +39,8 @@ def remove(props: dict[str, Any], leftovers: list[Leftover]) -> list[str]:
     """Delete those of `leftovers` no live MM2 connector keeps; returns the names deleted."""
     if not leftovers:
         return []
-    clients = [ConnectClient(c["url"], (c["auth"]["username"], c["auth"]["password"]) if c.get("auth") else None)
+    clients = [ConnectClient(c["url"], (c["auth"]["username"], c["auth"]["password"]) if c.get("auth") else None,
+                             tls=HttpTls(ca_file=c.get("ca") or ""))
                for c in props.get("connects") or []]
     command = f"`scripts/kaa twins --stack {props.get('stack')} --yes`"
     try:

@@ -13,6 +13,7 @@ from kaa.drift.drift_report import RENDERERS
 from kaa.drift.drift_scan import PARTS, scan
 from kaa.errors import KaaError
 from kaa.redaction import scrub
+from kaa.stack_secrets import stack_credentials
 from kaa.topology.model import Topology
 
 LOCAL_STACK = "local"
@@ -87,11 +88,13 @@ def pair_access(args: argparse.Namespace, topology: Topology) -> PairAccess:
         tls = LOCAL_STACKS.get(args.stack, topology.name == LOCAL_TLS_STACK)
         access = PairAccess.from_status(LocalPair(tls=tls).status_document(), {})
     else:
-        access = PairAccess.from_env(topology)
+        # Pulumi config `credentials.<alias>.*` of the stack, each overridden by its KAA_<ALIAS>_* variable
+        access = PairAccess.from_config(topology, stack_credentials(topology.name))
         missing = [env_name(c.alias, f"admin_{what}") for c in topology.clusters if c.security.uses_sasl
                    for what in ("username", "password") if not access[c.alias].kafka.get(f"sasl.{what}")]
         if missing:
             raise KaaError(f"missing credentials for stack {args.stack}: set {', '.join(missing)} "
+                           "or Pulumi config credentials.<alias>.adminUsername / adminPassword "
                            "(the admin principal of each cluster)")
     absent = [a for a in topology.aliases if a not in access.clusters]
     if absent:

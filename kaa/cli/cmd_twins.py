@@ -11,7 +11,6 @@ import sys
 
 from kaa.cli.cmd_drift import pair_access
 from kaa.cli.stack_args import add_stack_argument, load_stack
-from kaa.clients.connect_client import ConnectClient
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.errors import KaaError
 from kaa.leftover_removal import live_connectors, remove_leftovers
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     topology = load_stack(args)
     access = pair_access(args, topology)
     admins = {a: KafkaAdmin(access[a].kafka, a) for a in topology.aliases}
-    connects = [ConnectClient(access[a].connect) for a in topology.aliases]
+    connects = [access[a].connect_client() for a in topology.aliases]
     connectors = live_connectors(connects)
     free, kept = orphans(topology, {a: admin.topics() for a, admin in admins.items()}, connectors, scope)
     for leftover, keeper in kept:

@@ -23,11 +23,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kaa.clients.connect_client import ConnectClient
 from kaa.clients.http_tls import HttpTls
 from kaa.clients.registry_client import RegistryClient
+from kaa.errors import SpecError
 from kaa.redaction import mask, secret_values
 from kaa.topology.model import Cluster, Topology
 
@@ -53,6 +55,7 @@ FIXES = {
     "kafka_auth": ("admin_username", "admin_password"),
     "kafka_ca": ("kafka_ca_file",),
     "kafka_cert": ("kafka_cert_file", "kafka_key_file"),
+    "kafka_key": ("kafka_key_password",),
     "registry_auth": ("registry_username", "registry_password"),
     "connect_auth": ("connect_username", "connect_password"),
     "http_ca": ("http_ca_file",),
@@ -88,6 +91,27 @@ def admin_settings(cluster: Cluster, username: str | None, password: str | None)
         if path:
             kafka[key] = path
     return kafka
+
+
+def keystore_part(cluster: Cluster, part: str, key_password: str | None) -> str:
+    """One part of `cluster`'s MM2 PEM keystore (`kaa.mirror.mm2_settings` TLS placeholders) as its value: the
+    client certificate's and key's file contents, or the key's password. A secret: callers keep it in secret
+    outputs or in memory, never print it. A file that cannot be read, or an encrypted key without its password,
+    is a `SpecError` naming the stack key."""
+    alias, sec = cluster.alias, cluster.security
+    if part == "key_password":
+        if not key_password:
+            raise SpecError([f"clusters.{alias}.security.ssl_client_key_encrypted: the key's password is not set; "
+                             f"set {env_name(alias, 'kafka_key_password')} or Pulumi config "
+                             f"{config_name(alias, 'kafka_key_password')} (--secret)"])
+        return key_password
+    key = "ssl_client_cert" if part == "certificate" else "ssl_client_key"
+    path = getattr(sec, key)
+    try:
+        return Path(str(path)).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([f"clusters.{alias}.security.{key}: cannot read {path}: "
+                         f"{getattr(exc, 'strerror', None) or exc}; fix the path or the file's permissions"]) from None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -78,6 +79,10 @@ def probe_kafka(settings: dict[str, str], timeout: float) -> Failure | None:
     except (KafkaException, ValueError, TypeError) as exc:
         error = exc.args[0] if exc.args else exc
         detail = str(error.str() if isinstance(error, KafkaError) else error)
+        if "ssl.key.location" in detail and (settings.get("ssl.key.password") or _encrypted_key(settings)):
+            given = "the key password given" if settings.get("ssl.key.password") else "no key password"
+            return Failure(f"the client key cannot be decrypted with {given} (wrong or missing ssl.key.password): "
+                           f"{_short(detail)}", "kafka_key")
         failure = kafka_failure([f"the client settings are refused: {detail}"], mechanism)
         if failure.fix == "address":  # no answer was asked for: the settings themselves are wrong
             return Failure(f"the client settings are refused: {_short(detail)}", "kafka_cert")
@@ -103,6 +108,16 @@ def probe_kafka(settings: dict[str, str], timeout: float) -> Failure | None:
         if why:
             return Failure(f"certificate verify failed: {why}", "kafka_ca")
     return failure
+
+
+def _encrypted_key(settings: dict[str, str]) -> bool:
+    """Whether the client key file is an encrypted PEM key (PKCS#8 `ENCRYPTED PRIVATE KEY` or a legacy
+    `Proc-Type: 4,ENCRYPTED` block)."""
+    try:
+        head = Path(settings.get("ssl.key.location") or "").read_text(encoding="ascii", errors="replace")[:200]
+    except OSError:
+        return False
+    return "ENCRYPTED" in head
 
 
 def certificate_problem(settings: dict[str, str], timeout: float) -> str | None:

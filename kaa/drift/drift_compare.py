@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from kaa.drift.drift_report import DIFFERS, EXTRA, MISSING, Change, FlowLag, sort_key
 from kaa.mirror.mm2_settings import KINDS as CONNECTOR_KINDS
-from kaa.mirror.mm2_settings import jaas_config, remote_replication_factor, resolve_jaas
+from kaa.mirror.mm2_settings import jaas_config, remote_replication_factor, resolve_jaas, resolve_tls
 from kaa.redaction import SECRET_MASK, mask
 from kaa.topology import naming
 from kaa.topology.acls import Acl
@@ -279,7 +279,8 @@ def schema_changes(topology: Topology, snapshot: Snapshot, options: DriftOptions
 
 def expected_connector_config(topology: Topology, config: Mapping[str, str]) -> dict[str, str]:
     """The derived config as it must be live, with every secret masked the way `mask` masks live values."""
-    resolved = resolve_jaas(config, lambda a: jaas_config(topology, a, SECRET_MASK))
+    resolved = resolve_tls(resolve_jaas(config, lambda a: jaas_config(topology, a, SECRET_MASK)),
+                           lambda _alias, _part: SECRET_MASK)
     return {k: mask(k, v) or "" for k, v in resolved.items()}
 
 

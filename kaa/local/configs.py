@@ -193,6 +193,10 @@ def registry_tls_properties(cluster: ClusterEndpoints, tls: TlsFiles) -> dict[st
         "quarkus.http.insecure-requests": "disabled",
         "quarkus.http.ssl.certificate.files": str(tls.server_cert),
         "quarkus.http.ssl.certificate.key-files": str(tls.server_key),
+        # The management interface (health, metrics; Apicurio builds it in, so it cannot be switched off at run
+        # time) serves HTTPS with the same certificate, on loopback like the rest.
+        "quarkus.management.ssl.certificate.files": str(tls.server_cert),
+        "quarkus.management.ssl.certificate.key-files": str(tls.server_key),
         "quarkus.http.auth.basic": "true",
         "quarkus.security.users.embedded.enabled": "true",
         "quarkus.security.users.embedded.plain-text": "true",

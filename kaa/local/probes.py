@@ -36,7 +36,10 @@ def kafka_login(bootstrap_servers: str, user: ScramUser, timeout: float = 2.0, c
     config["logger"] = _QUIET
     config["error_cb"] = on_error
     config["socket.connection.setup.timeout.ms"] = int(timeout * 1000)
-    admin = AdminClient(config)
+    try:
+        admin = AdminClient(config)
+    except KafkaException:  # e.g. no CA file yet: a TLS pair that never started
+        return DOWN
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException:

@@ -1,7 +1,9 @@
 """MirrorMaker 2 configuration, one function per direction (the other direction swaps the aliases).
 
-Secrets are never values here: a JAAS setting holds the placeholder `${kaa:jaas:<alias>}`, which each consumer
-replaces: the renderers with a config-provider reference, the Pulumi component with the secret from config.
+Secrets are never values here: a JAAS setting holds the placeholder `${kaa:jaas:<alias>}`, and a client
+certificate's PEM keystore the placeholders `${kaa:tls:<alias>:<part>}` (`certificate`, `key`, `key_password`),
+which each consumer replaces: the renderers with config-provider references, the Pulumi component and the direct
+apply with the files' contents and the key's password, drift with masks.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ GROUPS_EXCLUDE = (r"console-consumer-.*", r"connect-.*", r"__.*")
 JAAS_PLACEHOLDER = "${kaa:jaas:%s}"
 PEM_SUFFIXES = (".pem", ".crt", ".cer")
 JAAS_PATTERN = re.compile(r"\$\{kaa:jaas:([^}]+)\}")
+TLS_PLACEHOLDER = "${kaa:tls:%s:%s}"
+TLS_PATTERN = re.compile(r"\$\{kaa:tls:([^}:]+):([a-z_]+)\}")
+TLS_PARTS = ("certificate", "key", "key_password")
 LOGIN_MODULES = {
     "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
     "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
@@ -79,6 +84,11 @@ def resolve_jaas(config: Mapping[str, str], jaas_for: Callable[[str], str]) -> d
     return {k: JAAS_PATTERN.sub(lambda m: jaas_for(m.group(1)), v) for k, v in config.items()}
 
 
+def resolve_tls(config: Mapping[str, str], tls_for: Callable[[str, str], str]) -> dict[str, str]:
+    """Replace every `${kaa:tls:<alias>:<part>}` placeholder with `tls_for(alias, part)`."""
+    return {k: TLS_PATTERN.sub(lambda m: tls_for(m.group(1), m.group(2)), v) for k, v in config.items()}
+
+
 def _topic_list(names: list[str]) -> str:
     return ", ".join(n.replace(".", r"\.") for n in names)
 
@@ -93,6 +103,13 @@ def _client_security(cluster: Cluster, prefix: str) -> dict[str, str]:
         out[f"{prefix}ssl.truststore.location"] = sec.ssl_truststore
         if sec.ssl_truststore.lower().endswith(PEM_SUFFIXES):
             out[f"{prefix}ssl.truststore.type"] = "PEM"  # Kafka's default type is JKS
+    if sec.ssl_client_cert and sec.ssl_client_key:
+        # mutual TLS: a PEM keystore (the key PKCS#8, encrypted when the stack says so, with ssl.key.password)
+        out[f"{prefix}ssl.keystore.type"] = "PEM"
+        out[f"{prefix}ssl.keystore.certificate.chain"] = TLS_PLACEHOLDER % (cluster.alias, "certificate")
+        out[f"{prefix}ssl.keystore.key"] = TLS_PLACEHOLDER % (cluster.alias, "key")
+        if sec.ssl_client_key_encrypted:
+            out[f"{prefix}ssl.key.password"] = TLS_PLACEHOLDER % (cluster.alias, "key_password")
     return out
 
 
@@ -169,10 +186,12 @@ def flow_connectors(topology: Topology, source: str, target: str) -> tuple[Conne
             "target.cluster.bootstrap.servers": tgt.bootstrap,
             **_client_security(src, "source.cluster."),
             **_client_security(tgt, "target.cluster."),
-            # Records reach the target through the worker's producer: make it write as the MM2 principal,
-            # durably and without duplicates on retry.
-            **{k: v for k, v in _client_security(tgt, "producer.override.").items()
-               if not k.startswith("producer.override.ssl.truststore.")},
+            # Records reach the target through the worker's producer (Kafka Connect builds it from the worker's
+            # `producer.*` settings plus these overrides; the worker's override policy must allow them, which
+            # Connect's default `All` does): make it write to the target's listener, as the MM2 principal with
+            # the stack's TLS settings, durably and without duplicates on retry.
+            "producer.override.bootstrap.servers": tgt.bootstrap,
+            **_client_security(tgt, "producer.override."),
             "producer.override.acks": "all",
             "producer.override.enable.idempotence": "true",
             "key.converter": BYTE_ARRAY,

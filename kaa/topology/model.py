@@ -35,6 +35,7 @@ class Security:
     ssl_truststore: str | None = None  # the CA (PEM) the brokers' certificates are verified against
     ssl_client_cert: str | None = None  # mTLS: the client certificate (PEM) and its key (PEM, PKCS#8)
     ssl_client_key: str | None = None
+    ssl_client_key_encrypted: bool = False  # the key is encrypted PKCS#8: its password comes from config/env
     http_ca: str | None = None  # the CA of the registry's and Connect's HTTPS certificates; default ssl_truststore
 
     @property

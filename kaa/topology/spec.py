@@ -478,7 +478,11 @@ def _clusters(c: _Checker, node: Any, separator: str) -> list[Cluster]:
         if files["ssl_client_cert"] and protocol not in ("SSL", "SASL_SSL"):
             c.bad(path + ("security", "protocol"), "must be SSL or SASL_SSL with a client certificate",
                   "set protocol: SSL (mTLS) or SASL_SSL", protocol)
-        security = Security(protocol=protocol, sasl_mechanism=mechanism, **files)
+        encrypted = sec.get("ssl_client_key_encrypted") is True
+        if encrypted and not files["ssl_client_key"]:
+            c.bad(path + ("security", "ssl_client_key_encrypted"), "needs ssl_client_key",
+                  "set ssl_client_key (the encrypted PKCS#8 key) or drop ssl_client_key_encrypted", True)
+        security = Security(protocol=protocol, sasl_mechanism=mechanism, ssl_client_key_encrypted=encrypted, **files)
         out.append(Cluster(alias, tuple(servers or ()), registry or "", connect or "", security))
     return out
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import trustme
+from cryptography.hazmat.primitives import serialization
 
 from kaa.clients.http_tls import HttpTls
 from kaa.clients.pair_access import PairAccess
@@ -119,3 +120,52 @@ def test_drift_and_failover_status_read_every_part_of_the_tls_pair_and_print_no_
     assert "K1 -> K2: " in failover.stdout and "last heartbeat" in failover.stdout
     for output in (drift.stdout + drift.stderr, failover.stdout + failover.stderr):
         assert not any(secret in output for secret in secrets)
+
+
+@pytest.fixture(scope="module")
+def encrypted_key(status: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pair's client key as an encrypted PKCS#8 PEM (`BEGIN ENCRYPTED PRIVATE KEY`), password ENCRYPTED_PW."""
+    mtls = status["clusters"]["K1"]["kafka_mtls"]
+    key = serialization.load_pem_private_key(Path(mtls["ssl.key.location"]).read_bytes(), None)
+    path = tmp_path_factory.mktemp("encrypted") / "client-key.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.BestAvailableEncryption(ENCRYPTED_PW.encode())))
+    path.chmod(0o600)
+    return path
+
+
+ENCRYPTED_PW = "client-key-Passw0rd"
+
+
+def test_an_encrypted_client_key_logs_in_and_a_wrong_key_password_is_one_line(
+        topology: Topology, status: dict[str, Any], encrypted_key: Path) -> None:
+    """K1 over the mTLS listener with the encrypted key; its password from KAA_K1_KAFKA_KEY_PASSWORD (the other
+    credentials from their variables too). The right password passes; a wrong one is refused before any call,
+    in one line naming the cluster, the endpoint, the cause and the variable to fix."""
+    mtls = status["clusters"]["K1"]["kafka_mtls"]
+    k1 = topology.cluster("K1")
+    security = replace(k1.security, protocol="SSL", sasl_mechanism=None,
+                       ssl_client_cert=mtls["ssl.certificate.location"], ssl_client_key=str(encrypted_key),
+                       ssl_client_key_encrypted=True)
+    on_mtls = replace(topology, clusters=(replace(k1, bootstrap_servers=(mtls["bootstrap.servers"],),
+                                                  security=security), topology.cluster("K2")))
+    env = {}
+    for alias, entry in status["clusters"].items():
+        env.update({f"KAA_{alias}_ADMIN_USERNAME": entry["kafka"]["sasl.username"],
+                    f"KAA_{alias}_ADMIN_PASSWORD": entry["kafka"]["sasl.password"],
+                    f"KAA_{alias}_REGISTRY_USERNAME": entry["schema_registry_auth"]["username"],
+                    f"KAA_{alias}_REGISTRY_PASSWORD": entry["schema_registry_auth"]["password"],
+                    f"KAA_{alias}_CONNECT_USERNAME": entry["connect_auth"]["username"],
+                    f"KAA_{alias}_CONNECT_PASSWORD": entry["connect_auth"]["password"]})
+    good = PairAccess.from_env(on_mtls, {**env, "KAA_K1_KAFKA_KEY_PASSWORD": ENCRYPTED_PW})
+    assert good["K1"].kafka["ssl.key.location"] == str(encrypted_key)
+    assert lines(on_mtls, good) == []
+    wrong = "not-the-key-Passw0rd"
+    for bad_env in ({**env, "KAA_K1_KAFKA_KEY_PASSWORD": wrong}, env):
+        found = lines(on_mtls, PairAccess.from_env(on_mtls, bad_env))
+        assert len(found) == 1, found
+        line = found[0]
+        assert line.startswith(f"stacks/local-tls.yaml: clusters.K1.bootstrap_servers: the Kafka cluster of K1 at "
+                               f"{mtls['bootstrap.servers']} cannot be reached: the client key cannot be decrypted "
+                               "with "), line
+        assert "fix KAA_K1_KAFKA_KEY_PASSWORD" in line and wrong not in line and ENCRYPTED_PW not in line, line

@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+
 from kaa.local import LocalPair
 from kaa.mirror.mm2_render import SECRETS_FILE, render_properties
 from kaa.topology.model import Topology
@@ -80,3 +82,39 @@ def test_the_rendered_sasl_ssl_settings_log_in_with_the_mm2_password(tls_pair: L
     without_truststore = {k: v for k, v in settings.items() if not k.startswith("ssl.truststore.")}
     bad = api_versions(without_truststore, tmp_path, tls_pair)
     assert bad.returncode != 0 and "PKIX path building failed" in bad.stdout + bad.stderr, bad.stdout[-1500:]
+
+
+def pbes1_encrypted(key_file: Path, password: str) -> bytes:
+    """The key as encrypted PKCS#8 with PBES1 (PBE-SHA1-3DES). Kafka's PEM keystore asks the JVM for a
+    SecretKeyFactory named after the key's algorithm, and Java 17 (the pair's) has none for PBES2, the default of
+    `openssl pkcs8` and of cryptography's BestAvailableEncryption ("PBES2 SecretKeyFactory not available")."""
+    key = serialization.load_pem_private_key(key_file.read_bytes(), None)
+    plain = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+    result = subprocess.run(["openssl", "pkcs8", "-topk8", "-v1", "PBE-SHA1-3DES", "-passout", "env:KEY_PW"],
+                            input=plain, capture_output=True, check=True, env={"KEY_PW": password})
+    assert result.stdout.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    return result.stdout
+
+
+def test_the_rendered_pem_keystore_with_an_encrypted_key_logs_in_with_its_password(
+        tls_pair: LocalPair, tmp_path: Path) -> None:
+    """`ssl_client_key_encrypted`: the rendered lines add `ssl.key.password` from the secrets file, and Kafka's
+    PEM keystore decrypts the PKCS#8 key with it; a wrong password is refused."""
+    mtls = on_the_pair(tls_pair, mtls=True)
+    k1 = mtls.cluster("K1")
+    encrypted = tmp_path / "keys" / "client-key.pem"
+    encrypted.parent.mkdir()
+    encrypted.write_bytes(pbes1_encrypted(Path(str(k1.security.ssl_client_key)), "render-key-Passw0rd"))
+    security = replace(k1.security, ssl_client_key=str(encrypted), ssl_client_key_encrypted=True)
+    topology = replace(mtls, clusters=(replace(k1, security=security), mtls.cluster("K2")))
+    text = render_properties(topology)
+    secrets = tmp_path / "mm2-secrets.properties"
+    lines = client_lines(text, "K1")
+    assert lines["ssl.key.password"] == "${file:" + SECRETS_FILE + ":K1.ssl.key.password}"
+    for password, works in (("render-key-Passw0rd", True), ("wrong-Passw0rd", False)):
+        secrets.write_text(f"K1.ssl.key.password={password}\n")
+        settings = {k: v.replace(SECRETS_FILE, str(secrets)) for k, v in lines.items()}
+        result = api_versions(settings, tmp_path, tls_pair)
+        output = result.stdout[-2000:] + result.stderr[-2000:]
+        assert (result.returncode == 0 and "(id: 1 rack: null" in result.stdout) == works, output

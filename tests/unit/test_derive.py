@@ -119,9 +119,13 @@ def test_the_two_directions_differ_only_by_the_swapped_aliases(stacks, stack_nam
     differing = {k for k in k1_to_k2.config if k1_to_k2.config[k] != k2_to_k1.config[k]}
     allowed = {"source.cluster.alias", "target.cluster.alias", "source.cluster.bootstrap.servers",
                "target.cluster.bootstrap.servers", "source.cluster.sasl.jaas.config",
-               "target.cluster.sasl.jaas.config", "producer.override.sasl.jaas.config"}
+               "target.cluster.sasl.jaas.config", "producer.override.sasl.jaas.config",
+               "producer.override.bootstrap.servers"}
     assert differing <= allowed
-    assert {"source.cluster.alias", "target.cluster.alias", "target.cluster.bootstrap.servers"} <= differing
+    assert {"source.cluster.alias", "target.cluster.alias", "target.cluster.bootstrap.servers",
+            "producer.override.bootstrap.servers"} <= differing
+    # the worker's producer writes to the target's listener (the stack's), not whichever the worker uses itself
+    assert k1_to_k2.config["producer.override.bootstrap.servers"] == topology.cluster("K2").bootstrap
 
 
 def _by_kind(connectors: tuple[Connector, ...]) -> dict[str, dict[str, str]]:

@@ -149,3 +149,13 @@ def test_wiping_the_tls_pair_names_the_local_tls_stack(tmp_path: Path, capsys: p
     assert main(["local", "--state-dir", str(tmp_path), "down", "--tls", "--wipe"]) == 0
     out = capsys.readouterr().out
     assert "nothing to stop" in out and "--stack local-tls" in out and "make up" not in out
+
+
+def test_status_of_a_tls_pair_that_never_started_reads_down(tmp_path: Path) -> None:
+    """No state folder yet (so no CA file): the broker probe answers DOWN instead of librdkafka's refusal of a
+    missing ssl.ca.location escaping as a traceback from `kaa local status --tls`."""
+    from kaa.local import probes
+    from kaa.local.local_users import ADMIN
+
+    missing_ca = str(tmp_path / "nowhere" / "ca.pem")
+    assert probes.kafka_login("127.0.0.1:1", ADMIN, timeout=0.5, ca_file=missing_ca) == probes.DOWN

@@ -112,9 +112,10 @@ class FakeAdmin:
 class FakeConnect:
     live: dict[str, dict[str, str]] = {}
     down = False
+    cas: list[str] = []
 
-    def __init__(self, url: str, auth: tuple[str, str] | None = None) -> None:
-        pass
+    def __init__(self, url: str, auth: tuple[str, str] | None = None, tls: Any = None) -> None:
+        FakeConnect.cas.append(tls.ca_file if tls else "")
 
     def configs(self) -> dict[str, dict[str, str]]:
         if self.down:
@@ -128,14 +129,15 @@ def fakes(monkeypatch, topology):
     monkeypatch.setattr("kaa.leftover_removal.poll", lambda fetch, done, timeout, interval: fetch())
     monkeypatch.setattr(provider, "ConnectClient", FakeConnect)
     FakeAdmin.deleted = []
-    FakeConnect.live, FakeConnect.down = {}, False
+    FakeConnect.live, FakeConnect.down, FakeConnect.cas = {}, False, []
     FakeAdmin.topics_by_label = {"K2": {"K1.a", "K1.b", "heartbeats", "K1.checkpoints.internal"}}
     return topology
 
 
 def props(*leftovers: Leftover) -> dict[str, Any]:
     return {"label": "K2", "stack": "local", "kafka": {"bootstrap.servers": "k2:9092", "sasl.password": "pw"},
-            "connects": [{"url": "http://k2:8083", "auth": None}], "topics": [t.to_props() for t in leftovers],
+            "connects": [{"url": "https://k2:8083", "auth": None, "ca": "/k2-ca.pem"}],
+            "topics": [t.to_props() for t in leftovers],
             "timeout": 1}
 
 
@@ -147,6 +149,7 @@ def test_delete_removes_every_topic_no_connector_keeps(fakes) -> None:
     provider.LeftoverTopicsProvider().delete("K2/K1.a", props(A, B, *own))
     assert sorted(FakeAdmin.deleted) == [("K2", "K1.a"), ("K2", "K1.b"), ("K2", "K1.checkpoints.internal"),
                                          ("K2", "heartbeats")]
+    assert FakeConnect.cas == ["/k2-ca.pem"]  # an HTTPS worker is verified against the stack's CA
 
 
 def test_delete_keeps_what_a_live_connector_still_copies_or_uses(fakes) -> None:

@@ -2,11 +2,14 @@
 topics' replication factor, the truststore and the login module of each side, and the tasks of each connector."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from kaa.errors import SpecError
+from kaa.mirror.mm2_render import SECRETS_FILE, render_connect, render_properties
 from kaa.mirror.mm2_settings import flow_connectors, jaas_config, remote_replication_factor
 from kaa.topology.model import Topology
 from kaa.topology.spec import load_topology
@@ -80,7 +83,9 @@ def test_a_pem_ca_file_is_read_as_a_pem_truststore(tmp_path: Path) -> None:
     for kind, config in configs(topology).items():
         assert config["source.cluster.ssl.truststore.type"] == config["target.cluster.ssl.truststore.type"] == "PEM"
         assert config["target.cluster.security.protocol"] == "SASL_SSL", kind
-        assert not [k for k in config if k.startswith("producer.override.ssl.truststore")], kind
+        # the worker's producer writes to the target's listener (its own bootstrap): it verifies it with the CA too
+        assert (config["producer.override.ssl.truststore.location"],
+                config["producer.override.ssl.truststore.type"]) == ("/etc/kafka/ca.pem", "PEM"), kind
     jks = configs(stack(tmp_path, "  a: {}\n", security="{protocol: SSL, ssl_truststore: /etc/kafka/ca.jks}"))
     assert "source.cluster.ssl.truststore.type" not in jks["source"]  # JKS is Kafka's default
 
@@ -105,3 +110,26 @@ def test_the_login_module_follows_the_sasl_mechanism(tmp_path: Path, mechanism: 
 def test_only_the_source_connector_runs_more_than_one_task(tmp_path: Path) -> None:
     by_kind = configs(stack(tmp_path, "  a: {}\n", mirror="{tasks_max: 4}"))
     assert {k: c["tasks.max"] for k, c in by_kind.items()} == {"source": "4", "checkpoint": "1", "heartbeat": "1"}
+
+
+def test_an_encrypted_client_key_adds_its_password_everywhere_the_keystore_goes(tmp_path: Path) -> None:
+    mtls = "{protocol: SSL, ssl_truststore: /ca.pem, ssl_client_cert: /c.pem, ssl_client_key: /k.pem"
+    plain = configs(stack(tmp_path, "  a: {}\n", security=mtls + "}"))["source"]
+    assert not [k for k in plain if k.endswith("ssl.key.password")]
+    topology = stack(tmp_path, "  a: {}\n", security=mtls + ", ssl_client_key_encrypted: true}")
+    config = configs(topology)["source"]
+    for prefix in ("source.cluster.", "target.cluster.", "producer.override."):
+        alias = "K1" if prefix == "source.cluster." else "K2"
+        assert config[prefix + "ssl.keystore.key"] == f"${{kaa:tls:{alias}:key}}"
+        assert config[prefix + "ssl.key.password"] == f"${{kaa:tls:{alias}:key_password}}"
+    properties = render_properties(topology)
+    assert f"K1.ssl.key.password = ${{file:{SECRETS_FILE}:K1.ssl.key.password}}" in properties
+    connect = json.loads(render_connect(topology))["connect_clusters"]["K2"]["connectors"][0]["config"]
+    assert connect["source.cluster.ssl.key.password"] == f"${{file:{SECRETS_FILE}:K1.ssl.key.password}}"
+    assert connect["source.cluster.ssl.keystore.key"] == "${dir:/:k.pem}"
+
+
+def test_ssl_client_key_encrypted_needs_a_key(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as exc:
+        stack(tmp_path, "  a: {}\n", security="{protocol: SSL, ssl_client_key_encrypted: true}")
+    assert any("clusters.K1.security.ssl_client_key_encrypted: needs ssl_client_key" in p for p in exc.value.problems)
