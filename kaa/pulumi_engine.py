@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kaa.errors import KaaError
+from kaa.up_summary import engine_failure
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_STACK = "local"
@@ -78,6 +79,8 @@ def run_pulumi(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path
     env = with_local_passphrase(env or engine_env(), stack_of(args))
     result = subprocess.run(["pulumi", *engine_args(args)], cwd=cwd, env=env, text=True, capture_output=capture)
     if check and result.returncode != 0:
-        detail = (result.stderr or result.stdout or "")[-3000:] if capture else ""
+        # The engine's error lines (its diagnostics, failed steps, the end of stderr), not a tail that may hold
+        # only "Resource monitor has terminated"; without capture the user saw the output already.
+        detail = "\n".join(engine_failure(result.stdout or "", result.stderr or "")) if capture else ""
         raise EngineError(f"pulumi {' '.join(args)} failed with exit code {result.returncode}\n{detail}".rstrip())
     return result

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
+import pytest
+
+from kaa import pulumi_engine
+from kaa.pulumi_engine import EngineError
 from kaa.up_summary import condensed, engine_failure, error_lines, json_events, urn_name
 
 STREAMS = Path(__file__).parent / "engine_streams"
@@ -72,3 +77,19 @@ def test_urn_names_and_events_between_other_text() -> None:
         "kafka:index/topic:Topic pair-K1-orders"
     assert urn_name(None) == ""
     assert json_events('{"a": 1}\nwarning: x {\n{\n "b": [1]\n}') == [{"a": 1}, {"b": [1]}]
+
+
+def test_run_pulumi_fails_with_the_engines_error_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = (STREAMS / "dynamic-provider-fails.jsonl").read_text() + "x" * 5000  # the cause far from the end
+    monkeypatch.setattr(pulumi_engine.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a[0], 255, stream, "error: update failed\n"))
+    with pytest.raises(EngineError) as failed:
+        pulumi_engine.run_pulumi(["up", "--json"], env={"PATH": "/nowhere"}, capture=True)
+    assert str(failed.value).splitlines()[1:] == [
+        "pulumi-python:dynamic:Resource thing-7: RuntimeError: broker refused: REQUEST_TIMED_OUT for topic "
+        "bench-t00007 (recorded)",
+        "update failed",
+        "Resource monitor has terminated, shutting down",
+        "failed steps (1): create pulumi-python:dynamic:Resource thing-7",
+        "stderr: error: update failed",
+    ]
