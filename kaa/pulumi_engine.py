@@ -21,8 +21,7 @@ LOCAL_PASSPHRASE = "kaa-local-only"
 # the caller passed a parallelism. Pulumi's default is 4 per CPU (8 here); a stack's steps mostly wait on brokers,
 # registries and Connect, not on this machine's CPU, and a topic delete waits for the broker most of all. The figures
 # behind each value are in docs/pulumi.md.
-PARALLEL = {"up": 32, "update": 32, "preview": 32, "refresh": 32, "destroy": 32}
-PARALLEL_COMMANDS = tuple(PARALLEL)
+PARALLEL = {"up": 128, "update": 128, "preview": 128, "refresh": 32, "destroy": 128}
 
 
 class EngineError(KaaError):

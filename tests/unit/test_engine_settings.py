@@ -15,7 +15,7 @@ def test_step_commands_get_the_projects_parallelism(command: str) -> None:
 
 def test_each_command_gets_its_own_measured_parallelism() -> None:
     # docs/pulumi.md, Engine settings: the values measured per command, side by side on a private pair
-    assert PARALLEL == {"up": 32, "update": 32, "preview": 32, "refresh": 32, "destroy": 32}
+    assert PARALLEL == {"up": 128, "update": 128, "preview": 128, "refresh": 32, "destroy": 128}
     assert PARALLEL["update"] == PARALLEL["up"]  # `pulumi update` is `pulumi up`
 
 
