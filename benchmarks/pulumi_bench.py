@@ -1,5 +1,5 @@
-"""`pulumi up`, a no-change preview, a one-topic change and `pulumi destroy` of generated stacks, beside the
-toolkit's direct batched apply (kaa/direct_apply.py) of the same topology, on a private pair.
+"""`pulumi up`, a no-change preview, a refresh, a one-topic change and `pulumi destroy` of generated stacks, beside
+the toolkit's direct batched apply (kaa/direct_apply.py) of the same topology, on a private pair.
 
 For each size (`--topics 100,300,1000`) the drift benchmark's generated topology is used (per topic one producer,
 one consumer group and one Avro value subject, mirrored both ways; MM2 runs on the private pair's Connect). For each
