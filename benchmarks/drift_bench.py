@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_stack import MM2_PASSWORD, BenchStack  # noqa: E402
 from kaa.clients.connect_client import ConnectClient  # noqa: E402
 from kaa.clients.json_http import JsonHttp  # noqa: E402
 from kaa.clients.kafka_admin import KafkaAdmin  # noqa: E402
@@ -73,7 +74,6 @@ from kaa.topology.spec import load_topology  # noqa: E402
 from kaa.topology.topic_configs import MM2_NOT_SYNCED  # noqa: E402
 
 PREFIX = "bench-"
-MM2_PASSWORD = "bench-mm2-secret"
 # 3000 topics (6000 with their remote twins) and 27,000 ACLs hold about 430 MB live on a broker: the pair's
 # default 512 MB heap ran out during a 3000-topic run, so the private pair's brokers get more.
 HEAPS = {"kafka": "1536m"}
@@ -154,6 +154,15 @@ def own_pair(workdir: Path, base_port: int) -> tuple[LocalPair, Path]:
         pair.down(wipe=True)
         raise
     return pair, stack
+
+
+def keep_pair_logs(workdir: Path, prefix: str, into: Path | None = None) -> Path:
+    """Copy the private pair's service logs (under `workdir`, before it is wiped) into `into`, or a new temporary
+    directory named `prefix...`; returns where."""
+    kept = into or Path(tempfile.mkdtemp(prefix=prefix))
+    for log_file in (workdir / "pair").glob("*/*/*.log*"):
+        shutil.copy(log_file, kept / f"{log_file.parent.parent.name}-{log_file.name}")
+    return kept
 
 
 class DelayedAccess:
@@ -279,57 +288,30 @@ def engine() -> dict[str, str] | None:
 
 
 class PulumiBench:
-    """A throw-away stack on its own file backend: `pulumi up` applies the topology, preview --refresh is timed."""
+    """A throw-away stack (benchmarks/bench_stack.py): `pulumi up` applies the topology, preview --refresh is timed.
+    Without intermediate checkpoints: the file backend rewrites the whole state after every step otherwise."""
 
     def __init__(self, env: dict[str, str], stack_file: Path, workdir: Path, recursion_limit: int = 0):
-        (workdir / "state").mkdir(parents=True, exist_ok=True)
-        self.name = stack_file.stem
-        self.config_file = workdir / f"Pulumi.{self.name}.yaml"
-        self.env = {**env, "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}", "PULUMI_CONFIG_PASSPHRASE": "bench"}
-        self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-        self.stack_file = stack_file
+        changes: dict[str, str | None] = {"PULUMI_SKIP_CHECKPOINTS": "true"}
         if recursion_limit:
             # The program chains every subject after the previous one (registration order); the Python SDK walks
             # that chain recursively, which fails beyond about a thousand subjects with the default limit.
             site = workdir / "site"
-            site.mkdir(exist_ok=True)
+            site.mkdir(parents=True, exist_ok=True)
             (site / "sitecustomize.py").write_text(f"import sys\nsys.setrecursionlimit({recursion_limit})\n")
-            self.env["PYTHONPATH"] = f"{site}:{self.env.get('PYTHONPATH', '')}".rstrip(":")
-
-    def run(self, *args: str, timeout: float = 7200, env: dict[str, str] | None = None) \
-            -> subprocess.CompletedProcess[str]:
-        cmd = ["pulumi", *args, "--stack", self.name, "--config-file", str(self.config_file), "--non-interactive"]
-        done = subprocess.run(cmd, cwd=ROOT, env={**self.env, **(env or {})}, text=True, capture_output=True,
-                              timeout=timeout)
-        if done.returncode != 0:
-            raise RuntimeError(f"pulumi {args[0]} failed ({done.returncode}):\n"
-                               f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
-        return done
+            changes["PYTHONPATH"] = f"{site}:{env.get('PYTHONPATH', '')}".rstrip(":")
+        self.stack = BenchStack(env, stack_file, workdir, stack_file.stem, changes)
 
     def up(self) -> None:
-        subprocess.run(["pulumi", "stack", "init", self.name, "--non-interactive"], cwd=ROOT, env=self.env,
-                       capture_output=True, check=False)
-        self.run("config", "set", "stackFile", str(self.stack_file))
-        for alias in ("K1", "K2"):
-            for key, value in (("adminUsername", "admin"), ("adminPassword", "admin-secret"),
-                               ("mm2Password", MM2_PASSWORD)):
-                self.run("config", "set", "--path", f"credentials.{alias}.{key}",
-                         "--secret" if "Password" in key else "--plaintext", value)
-        # Without intermediate checkpoints: the file backend rewrites the whole state after every step otherwise.
-        try:
-            self.run("up", "--yes", "--skip-preview", "--parallel", "16", env={"PULUMI_SKIP_CHECKPOINTS": "true"})
-        except RuntimeError as exc:
-            # terraform-provider-kafka sometimes loses a broker connection or misses a just-created ACL on this
-            # loaded pair (see docs/pulumi.md); a second `up` finishes the job, as `kaa quickstart` does.
-            print(f"[drift-bench] pulumi up failed once, running it again: {str(exc)[-300:]}", file=sys.stderr)
-            self.run("up", "--yes", "--skip-preview", "--parallel", "16", env={"PULUMI_SKIP_CHECKPOINTS": "true"})
+        """No rerun: a failed `up` fails the size with the engine's error lines (StepFailed)."""
+        self.stack.init()
+        self.stack.run("up", "--yes", "--skip-preview", "--json", "--parallel", "16")
 
     def preview_refresh(self) -> None:
-        self.run("preview", "--refresh", "--parallel", "16")
+        self.stack.run("preview", "--refresh", "--parallel", "16")
 
     def forget(self) -> None:
-        subprocess.run(["pulumi", "stack", "rm", self.name, "--force", "--yes", "--non-interactive"], cwd=ROOT,
-                       env=self.env, capture_output=True, check=False)
+        self.stack.forget()
 
 
 # --- one size -----------------------------------------------------------------------------------------------------
@@ -549,10 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if own is not None:
             if failed or any("error" in r for r in rows):  # keep what the services logged about it
-                kept = Path(tempfile.mkdtemp(prefix="kaa-drift-bench-logs-"))
-                for log_file in (workdir / "pair").glob("*/*/*.log*"):
-                    shutil.copy(log_file, kept / f"{log_file.parent.parent.name}-{log_file.name}")
-                log(f"the private pair's logs are kept in {kept}")
+                log(f"the private pair's logs are kept in {keep_pair_logs(workdir, 'kaa-drift-bench-logs-')}")
             log("stopping and wiping the private pair")
             own.down(wipe=True)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,17 +1,22 @@
-"""`pulumi up`, a no-change preview, a one-topic change and `pulumi destroy` of generated stacks, beside the
-toolkit's direct batched apply (kaa/direct_apply.py) of the same topology, on a private pair.
+"""`pulumi up`, a no-change preview, a refresh, a one-topic change and `pulumi destroy` of generated stacks, beside
+the toolkit's direct batched apply (kaa/direct_apply.py) of the same topology, on a private pair.
 
 For each size (`--topics 100,300,1000`) the drift benchmark's generated topology is used (per topic one producer,
 one consumer group and one Avro value subject, mirrored both ways; MM2 runs on the private pair's Connect). For each
 engine setting (`--settings default,kaa`: see SETTINGS) a throw-away stack on its own file backend is run through:
-  - `pulumi up --yes --skip-preview` (a failed `up` is rerun once and the rerun counted, so a flaky update shows),
+  - `pulumi up --yes --skip-preview`,
   - a no-change `pulumi preview --expect-no-changes`,
+  - `pulumi refresh --yes --skip-preview` (reads every resource),
   - a one-topic change (one topic's `retention.ms`) applied with `pulumi up --yes --skip-preview`,
   - `pulumi destroy --yes --skip-preview`,
-each timed, with the stack's resource count per type, the CPU seconds of the engine (the CLI, the program and the
-providers), of the pair's brokers, registries and Connect workers over the step, and where the engine's time went
-per resource type (from the engine's event log). The direct apply of the same topology (batched CreateTopics and
-CreateAcls, ordered registration, the six connectors) and the benchmark's batched clean-up are timed beside it.
+each timed, with the machine's load average as it began and ended, the stack's resource count per type, the CPU
+seconds of the engine (the CLI, the program and the providers), of the pair's brokers, registries and Connect
+workers over the step, and where the engine's time went per resource type (from the engine's event log). A step
+that fails is reported as failed with the engine's error lines (its error diagnostics and failed steps from the
+`--json` events, the end of its stderr), in the table, the log and the JSON, and the setting's remaining steps are
+skipped; nothing is rerun unless `--rerun-failed` is given, and then the first attempt's error is kept and shown.
+The direct apply of the same topology (batched CreateTopics and CreateAcls, ordered registration, the six
+connectors) and the benchmark's batched clean-up are timed beside it.
 
 The private pair runs on its own ports with its own state (never the shared pair, never the `local` stack) and is
 wiped afterwards. The machine's cores are shared: the CPU seconds say how much of the wall time was ours.
@@ -42,27 +47,34 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.drift_bench import MM2_PASSWORD, engine, own_pair, remove, write_stack  # noqa: E402
+from benchmarks.bench_stack import MM2_PASSWORD, BenchStack, StepFailed  # noqa: E402
+from benchmarks.drift_bench import engine, keep_pair_logs, own_pair, remove, write_stack  # noqa: E402
 from kaa.clients.pair_access import PairAccess  # noqa: E402
 from kaa.direct_apply import apply_topology  # noqa: E402
 from kaa.local import LocalPair  # noqa: E402
 from kaa.pulumi_engine import engine_args  # noqa: E402
 from kaa.topology.derive import derive  # noqa: E402
 from kaa.topology.spec import load_topology  # noqa: E402
+from kaa.up_summary import json_events  # noqa: E402
 
 # K1 Kafka at this port, K2 at +1000: away from the shared pair (19092/29092) and the drift benchmark (25092/26092),
 # below Linux's ephemeral range.
 OWN_PAIR_PORT = 23392
-STEPS = ("up", "preview", "change", "destroy")
+STEPS = ("up", "preview", "refresh", "change", "destroy")
 
 
 @dataclass(frozen=True)
 class Setting:
-    """How the engine is run: environment changes (None unsets a variable) and extra arguments for every command."""
+    """How the engine is run: environment changes (None unsets a variable) and extra arguments for every command,
+    or, with `projects`, the arguments kaa/pulumi_engine.py gives each command."""
     name: str
     env: dict[str, str | None] = field(default_factory=dict)
     args: tuple[str, ...] = ()
     what: str = ""
+    projects: bool = False
+
+    def args_for(self, command: str) -> tuple[str, ...]:
+        return tuple(engine_args([command])[1:]) if self.projects else self.args
 
 
 SETTINGS = {s.name: s for s in (
@@ -70,9 +82,12 @@ SETTINGS = {s.name: s for s in (
             what="Pulumi's defaults, as a user runs the engine: a checkpoint after every step, --parallel 4 per CPU"),
     Setting("no-checkpoints", {"PULUMI_SKIP_CHECKPOINTS": "true"}, what="PULUMI_SKIP_CHECKPOINTS=true only"),
     Setting("parallel-32", {"PULUMI_SKIP_CHECKPOINTS": None}, ("--parallel", "32"), what="--parallel 32 only"),
-    Setting("kaa", {}, tuple(engine_args(["up"])[1:]),
+    Setting("kaa", {}, projects=True,
             what="what `kaa pulumi` and `kaa quickstart` run with (scripts/pulumi-env.sh's environment, "
-            "kaa/pulumi_engine.py's arguments)"),
+            "kaa/pulumi_engine.py's --parallel per command)"),
+    *(Setting(f"kaa-p{n}", {}, ("--parallel", str(n)),
+              what=f"scripts/pulumi-env.sh's environment, --parallel {n} for every command")
+      for n in (16, 32, 64, 128, 256)),
 )}
 
 
@@ -172,131 +187,106 @@ class Measured:
     seconds: float
     cpu: dict[str, float]
     reruns: int = 0
-    profile: dict[str, dict[str, float]] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average when the step began and ended
 
 
 def measure(pair: LocalPair, fn: Callable[[], int | None]) -> Measured:
     """Wall time of `fn`, the CPU of our child processes (the engine) and of the pair's services meanwhile."""
-    before_pair, before_children = pair_cpu(pair), children_cpu()
+    before_pair, before_children, load = pair_cpu(pair), children_cpu(), os.getloadavg()[0]
     start = time.perf_counter()
     reruns = fn() or 0
     seconds = time.perf_counter() - start
     after = pair_cpu(pair)
     cpu = {"engine": children_cpu() - before_children,
            **{k: after.get(k, 0.0) - before_pair.get(k, 0.0) for k in sorted(after)}}
-    return Measured(seconds, {k: round(v, 1) for k, v in cpu.items()}, reruns)
+    return Measured(seconds, {k: round(v, 1) for k, v in cpu.items()}, reruns,
+                    (round(load, 1), round(os.getloadavg()[0], 1)))
 
 
-class EngineStack:
-    """A throw-away stack of this project on its own file backend, run with one engine setting."""
+class EngineStack(BenchStack):
+    """A throw-away stack of this project (benchmarks/bench_stack.py), run with one engine setting. A failed
+    command raises StepFailed with the engine's error lines; with `rerun_failed` a failed `up`/`destroy` is run
+    once more and the first attempt's error kept in the step's figures."""
 
     def __init__(self, env: dict[str, str], stack_file: Path, workdir: Path, setting: Setting,
-                 log: Callable[[str], None]):
-        (workdir / "state").mkdir(parents=True, exist_ok=True)
-        self.workdir, self.setting, self.log = workdir, setting, log
-        self.name = f"{stack_file.stem}-{setting.name}"
-        self.config_file = workdir / f"Pulumi.{self.name}.yaml"
-        self.env = {**env, "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}", "PULUMI_CONFIG_PASSPHRASE": "bench"}
-        self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-        for key, value in setting.env.items():
-            if value is None:
-                self.env.pop(key, None)
-            else:
-                self.env[key] = value
-        self.stack_file = stack_file
+                 log: Callable[[str], None], keep: Path | None = None, rerun_failed: bool = False):
+        super().__init__(env, stack_file, workdir, f"{stack_file.stem}-{setting.name}", setting.env, keep)
+        self.setting, self.log, self.rerun_failed = setting, log, rerun_failed
 
-    def run(self, *args: str, timeout: float = 4 * 3600) -> subprocess.CompletedProcess[str]:
-        config = ["--config-file", str(self.config_file)] if args[0] != "stack" else []
-        cmd = ["pulumi", *args, "--stack", self.name, *config, "--non-interactive"]
-        done = subprocess.run(cmd, cwd=ROOT, env=self.env, text=True, capture_output=True, timeout=timeout)
-        if done.returncode != 0:
-            raise RuntimeError(f"pulumi {args[0]} failed ({done.returncode}):\n"
-                               f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
-        return done
-
-    def init(self) -> None:
-        subprocess.run(["pulumi", "stack", "init", self.name, "--non-interactive"], cwd=ROOT, env=self.env,
-                       capture_output=True, check=False)
-        self.run("config", "set", "stackFile", str(self.stack_file))
-        for alias in ("K1", "K2"):
-            for key, value in (("adminUsername", "admin"), ("adminPassword", "admin-secret"),
-                               ("mm2Password", MM2_PASSWORD)):
-                self.run("config", "set", "--path", f"credentials.{alias}.{key}",
-                         "--secret" if "Password" in key else "--plaintext", value)
-
-    def apply(self, command: str, profile: dict[str, dict[str, float]]) -> int:
-        """`pulumi up|destroy --yes --skip-preview` with the setting's arguments; once more if it fails (counted).
-        `--json` streams the engine's events, from which the profile per resource type is taken."""
+    def apply(self, command: str, info: dict[str, Any]) -> int:
+        """`pulumi up|destroy --yes --skip-preview --json` with the setting's arguments; the profile per resource
+        type comes from the engine's events. Returns the reruns (0, or 1 with `rerun_failed`)."""
         for attempt in (0, 1):
             try:
-                done = self.run(command, "--yes", "--skip-preview", "--json", *self.setting.args)
-                profile.update(event_profile(json_stream(done.stdout)))
+                done = self.run(command, "--yes", "--skip-preview", "--json", *self.setting.args_for(command))
+                info["profile"] = event_profile(json_events(done.stdout))
                 return attempt
-            except RuntimeError as exc:
-                if attempt:
+            except StepFailed as exc:
+                if attempt or not self.rerun_failed:
                     raise
-                self.log(f"{self.name}: pulumi {command} failed, running it once more: {str(exc)[-400:]}")
+                info["first_attempt"] = {"seconds": round(exc.seconds, 1), "exit": exc.returncode, "error": exc.lines}
+                self.log(f"{self.name}: {exc}\n{self.name}: running `pulumi {command}` once more (--rerun-failed)")
         raise AssertionError("unreachable")
 
-    def preview_no_change(self) -> None:
-        self.run("preview", "--expect-no-changes", *self.setting.args)
+    def preview_no_change(self, info: dict[str, Any]) -> None:
+        self.run("preview", "--expect-no-changes", *self.setting.args_for("preview"))
+
+    def refresh(self, info: dict[str, Any]) -> None:
+        self.run("refresh", "--yes", "--skip-preview", *self.setting.args_for("refresh"))
 
     def resources(self) -> dict[str, int]:
         return resource_counts(json.loads(self.run("stack", "export").stdout))
 
-    def forget(self) -> None:
-        subprocess.run(["pulumi", "stack", "rm", self.name, "--force", "--yes", "--non-interactive"], cwd=ROOT,
-                       env=self.env, capture_output=True, check=False)
-
-
-def json_stream(text: str) -> list[dict[str, Any]]:
-    """The JSON documents of `pulumi up --json` output (one engine event after the other, any indentation)."""
-    decoder, out, index = json.JSONDecoder(), [], 0
-    while True:
-        start = text.find("{", index)
-        if start < 0:
-            return out
-        try:
-            doc, index = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            index = start + 1
-            continue
-        if isinstance(doc, dict):
-            out.append(doc)
-
 
 def bench_engine(pair: LocalPair, access: PairAccess, env: dict[str, str], stack_file: Path, setting: Setting,
-                 workdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
+                 workdir: Path, log: Callable[[str], None], keep: Path | None = None,
+                 rerun_failed: bool = False) -> dict[str, Any]:
+    """Each step timed, one after the other; a failed step is recorded with its error lines and ends the
+    setting's run (the steps after it are listed as skipped), then the stack is destroyed untimed."""
     topology = load_topology(stack_file, name=stack_file.stem)
-    stack = EngineStack(env, stack_file, workdir, setting, log)
+    stack = EngineStack(env, stack_file, workdir, setting, log, keep, rerun_failed)
     row: dict[str, Any] = {"setting": setting.name}
     remove(topology, access)
     original = stack_file.read_text(encoding="utf-8")
+    steps: dict[str, Callable[[dict[str, Any]], int | None]] = {
+        "up": lambda info: stack.apply("up", info),
+        "preview": stack.preview_no_change,
+        "refresh": stack.refresh,
+        "change": lambda info: (change_one_topic(stack_file), stack.apply("up", info))[1],
+        "destroy": lambda info: stack.apply("destroy", info),
+    }
     try:
-        stack.init()
-        profiles: dict[str, dict[str, dict[str, float]]] = {s: {} for s in STEPS}
-        steps: dict[str, Callable[[], int | None]] = {
-            "up": lambda: stack.apply("up", profiles["up"]),
-            "preview": stack.preview_no_change,
-            "change": lambda: (change_one_topic(stack_file), stack.apply("up", profiles["change"]))[1],
-            "destroy": lambda: stack.apply("destroy", profiles["destroy"]),
-        }
+        try:
+            stack.init()
+        except StepFailed as exc:
+            row["error"] = f"stack init: {exc}"
+            log(f"{stack.name}: {row['error']}")
+            return row
         for step, fn in steps.items():
             log(f"{stack.name}: {step}")
-            measured = measure(pair, fn)
-            measured.profile = profiles[step]
-            row[step] = measured.__dict__
-            log(f"{stack.name}: {step} {measured.seconds:.1f}s, CPU {measured.cpu}"
-                + (f", {measured.reruns} rerun" if measured.reruns else ""))
+            info: dict[str, Any] = {}
+            try:
+                measured = measure(pair, lambda fn=fn, info=info: fn(info))  # type: ignore[misc]
+            except (StepFailed, subprocess.TimeoutExpired) as exc:
+                lines = exc.lines if isinstance(exc, StepFailed) else [f"timed out after {exc.timeout:.0f}s"]
+                seconds = exc.seconds if isinstance(exc, StepFailed) else float(exc.timeout)
+                row[step] = {"failed": True, "seconds": round(seconds, 1), "load": os.getloadavg()[0],
+                             "error": lines, **info}
+                row["error"] = f"{step}: " + (lines[0] if lines else "failed")
+                row["skipped"] = list(steps)[list(steps).index(step) + 1:]
+                log(f"{stack.name}: {step} FAILED after {seconds:.0f}s:\n  " + "\n  ".join(lines)
+                    + (f"\n{stack.name}: skipping {', '.join(row['skipped'])}" if row["skipped"] else ""))
+                break
+            row[step] = {**measured.__dict__, **info}
+            log(f"{stack.name}: {step} {measured.seconds:.1f}s, load {measured.load[0]}-{measured.load[1]}, "
+                f"CPU {measured.cpu}" + (f", {measured.reruns} rerun" if measured.reruns else ""))
             if step == "up":
                 row["resources"] = stack.resources()
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        row["error"] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
-        log(f"{stack.name} failed: {row['error']}")
-        try:
-            stack.run("destroy", "--yes", "--skip-preview", *setting.args)
-        except (RuntimeError, subprocess.TimeoutExpired) as again:
-            log(f"{stack.name}: destroy after the failure failed too: {str(again)[-300:]}")
+        if row.get("error") and row["error"].split(":")[0] != "destroy":
+            try:  # untimed: the next setting starts from an empty pair
+                stack.run("destroy", "--yes", "--skip-preview", "--json", *setting.args_for("destroy"))
+            except (StepFailed, subprocess.TimeoutExpired) as again:
+                log(f"{stack.name}: destroy after the failure failed too: {again}")
     finally:
         stack_file.write_text(original, encoding="utf-8")
         stack.forget()
@@ -320,7 +310,8 @@ def bench_direct(pair: LocalPair, access: PairAccess, stack_file: Path, log: Cal
 # --- the table ----------------------------------------------------------------------------------------------------
 
 def flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One dict per (size, setting) with the step seconds at top level, for tables and growth."""
+    """One dict per (size, setting) with the seconds of each step that passed at top level (`<step>_s`, for
+    tables and growth) and the state of each step (`<step>_cell`: its seconds, failed or skipped)."""
     out = []
     for r in rows:
         for engine_row in r["engine"]:
@@ -330,28 +321,32 @@ def flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "direct_remove_s": (r.get("direct") or {}).get("remove", {}).get("seconds"),
                     "error": engine_row.get("error")}
             for step in STEPS:
-                if step in engine_row:
-                    item[f"{step}_s"] = engine_row[step]["seconds"]
-                    item[f"{step}_reruns"] = engine_row[step]["reruns"]
+                done = engine_row.get(step)
+                if done is None:
+                    item[f"{step}_cell"] = "skipped" if step in engine_row.get("skipped", ()) else "-"
+                elif done.get("failed"):
+                    item[f"{step}_cell"] = f"failed after {done['seconds']:.0f}"
+                else:
+                    item[f"{step}_s"] = done["seconds"]
+                    item[f"{step}_cell"] = f"{done['seconds']:.1f}" + (
+                        f" ({done['reruns']} rerun: first attempt failed)" if done.get("reruns") else "")
             out.append(item)
     return out
 
 
 def render(rows: Sequence[dict[str, Any]], note: str = "") -> str:
+    """The table, the growth per doubling, and per (size, setting): the machine's load during each step, the
+    profile and CPU of `up` and `destroy`, the error lines of a failed step and of a rerun's first attempt."""
     items = flat(rows)
     head = ("topics", "setting", "Kafka topics + ACL bindings", "subjects", "engine resources", "`pulumi up` s",
-            "no-change preview s", "one-topic change s", "`pulumi destroy` s", "direct apply s",
+            "no-change preview s", "refresh s", "one-topic change s", "`pulumi destroy` s", "direct apply s",
             "up / direct", "direct clean-up s", "destroy / clean-up")
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for i in items:
-        def sec(step: str, i: dict[str, Any] = i) -> str:
-            if f"{step}_s" not in i:
-                return "failed" if i["error"] else "-"
-            return f"{i[f'{step}_s']:.1f}" + (" (1 rerun)" if i.get(f"{step}_reruns") else "")
         exp = i["expected"]
         lines.append("| " + " | ".join([
             str(i["topics"]), i["setting"], f"{exp['topics'] + exp['acls']:,} ({exp['topics']} + {exp['acls']:,})",
-            str(exp["subjects"]), f"{i['resources']:,}", sec("up"), sec("preview"), sec("change"), sec("destroy"),
+            str(exp["subjects"]), f"{i['resources']:,}", *(i[f"{step}_cell"] for step in STEPS),
             "-" if i["direct_s"] is None else f"{i['direct_s']:.1f}", ratio(i.get("up_s"), i["direct_s"]),
             "-" if i["direct_remove_s"] is None else f"{i['direct_remove_s']:.1f}",
             ratio(i.get("destroy_s"), i["direct_remove_s"])]) + " |")
@@ -363,18 +358,32 @@ def render(rows: Sequence[dict[str, Any]], note: str = "") -> str:
                 out += f"growth per doubling, {setting}, {step}, {a} -> {b} topics: x{per:.2f}\n"
     for r in rows:
         for engine_row in r["engine"]:
+            where = f"{r['topics']} topics, {engine_row['setting']}"
+            loads = [f"{step} {engine_row[step]['load'][0]}-{engine_row[step]['load'][1]}" for step in STEPS
+                     if isinstance((engine_row.get(step) or {}).get("load"), (list, tuple))]
+            if loads:
+                out += f"load average {where}: {', '.join(loads)}\n"
             for step in ("up", "destroy"):
                 profile = (engine_row.get(step) or {}).get("profile") or {}
                 if profile:
                     parts = ", ".join(f"{k.split(':')[-1]} {v['steps']:.0f} steps over {v['span_s']:.0f}s"
                                       for k, v in profile.items())
-                    out += f"profile {r['topics']} topics, {engine_row['setting']}, {step}: {parts}\n"
+                    out += f"profile {where}, {step}: {parts}\n"
                 cpu = (engine_row.get(step) or {}).get("cpu")
                 if cpu:
-                    out += (f"CPU s {r['topics']} topics, {engine_row['setting']}, {step}: "
-                            + ", ".join(f"{k} {v}" for k, v in cpu.items()) + "\n")
-            if engine_row.get("error"):
-                out += f"failed: {r['topics']} topics, {engine_row['setting']}: {engine_row['error'][-600:]}\n"
+                    out += f"CPU s {where}, {step}: " + ", ".join(f"{k} {v}" for k, v in cpu.items()) + "\n"
+            for step in STEPS:
+                done = engine_row.get(step) or {}
+                first = done.get("first_attempt")
+                if first:
+                    out += (f"rerun {where}, {step}: the first attempt failed after {first['seconds']:.0f}s (exit "
+                            f"{first['exit']}):\n" + "".join(f"  {line}\n" for line in first["error"]))
+                if done.get("failed"):
+                    out += (f"failed {where}, {step} after {done['seconds']:.0f}s"
+                            + (f" (skipped: {', '.join(engine_row['skipped'])})" if engine_row.get("skipped") else "")
+                            + ":\n" + "".join(f"  {line}\n" for line in done["error"]))
+            if engine_row.get("error") and not any((engine_row.get(s) or {}).get("failed") for s in STEPS):
+                out += f"failed {where}: {engine_row['error']}\n"
     return out + (f"\nnote: {note}\n" if note else "")
 
 
@@ -389,7 +398,15 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"K1 Kafka port of the private pair (default {OWN_PAIR_PORT}; K2 at PORT+1000)")
     parser.add_argument("--no-direct", action="store_true", help="skip the direct apply (its columns show -)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE")
+    parser.add_argument("--rerun-failed", action="store_true",
+                        help="run a failed `up` or `destroy` once more and time both attempts together (the first "
+                        "attempt's error is kept); by default a failed step is reported with its error and the "
+                        "setting's remaining steps are skipped")
+    parser.add_argument("--keep-logs", metavar="DIR", type=Path,
+                        help="keep every engine command's output and the private pair's service logs in DIR")
     args = parser.parse_args(argv)
+    if args.keep_logs:
+        args.keep_logs.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.topics.split(",") if s.strip()]
     unknown = [s for s in args.settings.split(",") if s.strip() and s.strip() not in SETTINGS]
     if unknown:
@@ -418,15 +435,14 @@ def main(argv: list[str] | None = None) -> int:
             row["direct"] = None if args.no_direct else bench_direct(pair, access, stack_file, log)
             for setting in settings:
                 row["engine"].append(bench_engine(pair, access, env, stack_file, setting,
-                                                  workdir / f"pulumi{size}-{setting.name}", log))
+                                                  workdir / f"pulumi{size}-{setting.name}", log, args.keep_logs,
+                                                  args.rerun_failed))
             rows.append(row)
             if args.json:  # after every size, so a long run that is stopped keeps what it measured
                 Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
     finally:
-        if any(e.get("error") for r in rows for e in r["engine"]):
-            kept = Path(tempfile.mkdtemp(prefix="kaa-pulumi-bench-logs-"))
-            for log_file in (workdir / "pair").glob("*/*/*.log*"):
-                shutil.copy(log_file, kept / f"{log_file.parent.parent.name}-{log_file.name}")
+        if args.keep_logs or any(e.get("error") for r in rows for e in r["engine"]):
+            kept = keep_pair_logs(workdir, "kaa-pulumi-bench-logs-", args.keep_logs)
             log(f"the private pair's logs are kept in {kept}")
         log("stopping and wiping the private pair")
         pair.down(wipe=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kaa.errors import KaaError
+from kaa.up_summary import engine_failure
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_STACK = "local"
@@ -16,11 +17,11 @@ LOCAL_TLS_STACK = "local-tls"  # the TLS local pair (`kaa local up --tls`); its 
 # The local stack's secrets are the local pair's defaults; its passphrase only guards a local file backend.
 LOCAL_PASSPHRASE = "kaa-local-only"
 # Engine settings the project sets for its users (docs/pulumi.md, "Engine settings"): scripts/pulumi-env.sh exports
-# PULUMI_SKIP_CHECKPOINTS=true unless the caller set it, and these commands get `--parallel PARALLEL` unless the
-# caller passed a parallelism. Pulumi's default is 4 per CPU (8 here); a stack's steps mostly wait on brokers and
-# registries, not on this machine's CPU.
-PARALLEL = 32
-PARALLEL_COMMANDS = ("up", "update", "preview", "refresh", "destroy")
+# PULUMI_SKIP_CHECKPOINTS=true unless the caller set it, and these commands get `--parallel PARALLEL[command]` unless
+# the caller passed a parallelism. Pulumi's default is 4 per CPU (8 here); a stack's steps mostly wait on brokers,
+# registries and Connect, not on this machine's CPU, and a topic delete waits for the broker most of all. The figures
+# behind each value are in docs/pulumi.md.
+PARALLEL = {"up": 128, "update": 128, "preview": 128, "refresh": 32, "destroy": 128}
 
 
 class EngineError(KaaError):
@@ -61,15 +62,15 @@ def with_local_passphrase(env: dict[str, str], stack: str | None) -> dict[str, s
 
 
 def engine_args(args: Sequence[str]) -> list[str]:
-    """`args` with `--parallel PARALLEL` after the command when it is one of PARALLEL_COMMANDS (given first) and
-    no `-p`/`--parallel` is there already."""
+    """`args` with `--parallel PARALLEL[command]` after the command when it is one of PARALLEL's (given first)
+    and no `-p`/`--parallel` is there already."""
     out = list(args)
-    if not out or out[0] not in PARALLEL_COMMANDS:
+    if not out or out[0] not in PARALLEL:
         return out
     if any(a in ("-p", "--parallel") or a.startswith(("--parallel=", "-p=")) or (a[:2] == "-p" and a[2:].isdigit())
            for a in out):
         return out
-    return [out[0], "--parallel", str(PARALLEL), *out[1:]]
+    return [out[0], "--parallel", str(PARALLEL[out[0]]), *out[1:]]
 
 
 def run_pulumi(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT,
@@ -77,6 +78,8 @@ def run_pulumi(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path
     env = with_local_passphrase(env or engine_env(), stack_of(args))
     result = subprocess.run(["pulumi", *engine_args(args)], cwd=cwd, env=env, text=True, capture_output=capture)
     if check and result.returncode != 0:
-        detail = (result.stderr or result.stdout or "")[-3000:] if capture else ""
+        # The engine's error lines (its diagnostics, failed steps, the end of stderr), not a tail that may hold
+        # only "Resource monitor has terminated"; without capture the user saw the output already.
+        detail = "\n".join(engine_failure(result.stdout or "", result.stderr or "")) if capture else ""
         raise EngineError(f"pulumi {' '.join(args)} failed with exit code {result.returncode}\n{detail}".rstrip())
     return result

@@ -4,6 +4,7 @@ The full `pulumi up --diff` goes to a log file; these few lines come from its su
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,11 +23,91 @@ def update_counts(log_text: str) -> list[str]:
     return out
 
 
+def condensed(message: str) -> str:
+    """One line for an engine error message: a Python traceback's exception (the lines after its last frame),
+    else the message's lines joined."""
+    lines = [line.rstrip() for line in message.strip().splitlines() if line.strip()]
+    if lines and lines[0].lstrip().startswith("Traceback (most recent call last)"):
+        frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+        rest = lines[frames[-1] + 1:] if frames else lines[1:]
+        while rest and rest[0].startswith(" "):  # the frame's source line and its ^^^ markers
+            rest = rest[1:]
+        lines = rest or lines[-1:]
+    return " ".join(line.strip() for line in lines)
+
+
 def error_lines(log_text: str, limit: int = 20) -> list[str]:
-    """The lines of a failed update that say what failed (Pulumi's `error:` lines), else the log's tail."""
+    """The errors of a failed update from its text output: each `error:` line with the lines that continue it (up to
+    a blank line or the next `error:`), condensed, the first ones first (the cause comes before the engine's
+    "update failed"); else the log's tail."""
     lines = [line.rstrip() for line in log_text.splitlines()]
-    errors = [line.strip() for line in lines if "error:" in line]
-    return (errors or [line for line in lines if line.strip()])[-limit:]
+    blocks: list[tuple[str, list[str], int]] = []  # (what stands before `error:`, the message's lines, its indent)
+    open_block = False
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if "error:" in line:
+            head, message = line.split("error:", 1)
+            blocks.append((head.strip(), [message], indent))
+            open_block = True
+        elif open_block and line.strip() and (
+                indent > blocks[-1][2] or blocks[-1][1][0].strip().startswith("Traceback")):
+            blocks[-1][1].append(line)  # a traceback runs to the blank line after it; other messages are indented
+        else:
+            open_block = False
+    errors = [f"{head + ' ' if head else ''}error: {condensed(chr(10).join(message))}" for head, message, _ in blocks]
+    if not errors:
+        return [line for line in lines if line.strip()][-limit:]
+    return capped(list(dict.fromkeys(errors)), limit)
+
+
+def capped(lines: list[str], limit: int) -> list[str]:
+    return lines if len(lines) <= limit else [*lines[:limit], f"(and {len(lines) - limit} more error lines)"]
+
+
+def json_events(text: str) -> list[dict[str, Any]]:
+    """The JSON documents in `pulumi up|destroy|refresh --json` output (one engine event after the other, any
+    indentation; other text between them is passed over)."""
+    decoder, index = json.JSONDecoder(), 0
+    out: list[dict[str, Any]] = []
+    while True:
+        start = text.find("{", index)
+        if start < 0:
+            return out
+        try:
+            doc, index = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            index = start + 1
+            continue
+        if isinstance(doc, dict):
+            out.append(doc)
+
+
+def urn_name(urn: str | None) -> str:
+    """`urn:pulumi:stack::project::kafka:index/topic:Topic::orders` -> `kafka:index/topic:Topic orders`."""
+    parts = (urn or "").split("::")
+    return f"{parts[-2].split('$')[-1]} {parts[-1]}" if len(parts) >= 4 else (urn or "")
+
+
+def engine_failure(stdout: str, stderr: str = "", limit: int = 30, tail: int = 10) -> list[str]:
+    """What a failed engine command said about why: from a `--json` event stream, its error diagnostics (the
+    resource they name and the message, condensed) and the steps that failed, the first ones first; from text
+    output, its `error:` lines; then the last `tail` lines of stderr (where the CLI itself reports)."""
+    events = json_events(stdout)
+    lines: list[str] = []
+    failed: list[str] = []
+    for event in events:
+        diagnostic = event.get("diagnosticEvent") or {}
+        if diagnostic.get("severity") == "error":
+            where = urn_name(diagnostic.get("urn"))
+            lines.append(f"{where + ': ' if where else ''}{condensed(diagnostic.get('message') or '')}")
+        step = (event.get("resOpFailedEvent") or {}).get("metadata")
+        if step:
+            failed.append(f"{step.get('op')} {urn_name(step.get('urn'))}")
+    out = capped(list(dict.fromkeys(lines)), limit) if events else error_lines(stdout, limit)
+    if failed:
+        out.append(f"failed steps ({len(failed)}): " + ", ".join(failed[:10]) + (", ..." if len(failed) > 10 else ""))
+    err = [line.rstrip() for line in stderr.splitlines() if line.strip()][-tail:]
+    return out + [f"stderr: {line}" for line in err]
 
 
 def outputs_summary(outputs: Mapping[str, Any]) -> list[str]:

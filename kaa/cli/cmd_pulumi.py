@@ -9,7 +9,6 @@ from kaa.acl_layout import migrate_acl_layout, summary
 from kaa.cli.cmd_migrate import stack_runner
 from kaa.pulumi_engine import (
     PARALLEL,
-    PARALLEL_COMMANDS,
     ROOT,
     EngineError,
     engine_args,
@@ -27,9 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "PATH (CLI, Python host, dynamic-provider shim, kafka plugin), a file state backend under "
         "~/.cache/kafka-active-active/state unless PULUMI_BACKEND_URL is set, no update checks, no plugin "
         "downloads and no intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true unless set: the state is written "
-        f"when an update ends). {'/'.join(PARALLEL_COMMANDS)} get --parallel {PARALLEL} unless a parallelism is "
-        "given (docs/pulumi.md, Engine settings). The `local` stack gets a fixed local passphrase unless "
-        "PULUMI_CONFIG_PASSPHRASE is set. "
+        "when an update ends). Unless a parallelism is given, each command gets its --parallel: "
+        + ", ".join(f"{c} {n}" for c, n in PARALLEL.items()) + " (docs/pulumi.md, Engine settings). "
+        "The `local` stack gets a fixed local passphrase unless PULUMI_CONFIG_PASSPHRASE is set. "
         "Before `up`, a stack still holding one ACL resource per binding is moved to ACL sets in its state only "
         "(`kaa migrate`), so the update deletes no live ACL. Users with their own Pulumi can run `pulumi` "
         "directly (after `kaa migrate` once).",

@@ -100,8 +100,9 @@ def test_kaa_pulumi_up_migrates_first_and_preview_never_touches_the_state(monkey
     monkeypatch.setattr(cmd_pulumi.os, "chdir", lambda path: None)
     monkeypatch.setattr(cmd_pulumi.os, "execvpe", lambda file, argv, env: execs.append(argv))
     cmd_pulumi.run(argparse.Namespace(args=["preview", "--stack", "prod", "--diff"]))
-    parallel = ["--parallel", str(cmd_pulumi.PARALLEL)]  # the project's engine setting (kaa/pulumi_engine.py)
+    parallel = ["--parallel", str(cmd_pulumi.PARALLEL["preview"])]  # the project's setting (kaa/pulumi_engine.py)
     assert calls == [] and execs == [["pulumi", "preview", *parallel, "--stack", "prod", "--diff"]]
+    parallel = ["--parallel", str(cmd_pulumi.PARALLEL["up"])]
     cmd_pulumi.run(argparse.Namespace(args=["up", "--stack", "prod"]))
     assert [c[:2] for c in calls] == [["stack", "export"], ["stack", "import"]]
     assert all(c[-2:] == ["--stack", "prod"] for c in calls)

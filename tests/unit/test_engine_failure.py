@@ -1,0 +1,95 @@
+"""What a failed engine command said about why (kaa/up_summary.py), read from recorded engine output
+(tests/unit/engine_streams/README.md says how each was recorded)."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kaa import pulumi_engine
+from kaa.pulumi_engine import EngineError
+from kaa.up_summary import condensed, engine_failure, error_lines, json_events, urn_name
+
+STREAMS = Path(__file__).parent / "engine_streams"
+
+
+def test_a_provider_error_is_kept_before_the_engines_own_lines() -> None:
+    lines = engine_failure((STREAMS / "dynamic-provider-fails.jsonl").read_text())
+    assert lines == [
+        "pulumi-python:dynamic:Resource thing-7: RuntimeError: broker refused: REQUEST_TIMED_OUT for topic "
+        "bench-t00007 (recorded)",
+        "update failed",
+        "Resource monitor has terminated, shutting down",
+        "failed steps (1): create pulumi-python:dynamic:Resource thing-7",
+    ]
+
+
+def test_the_cause_survives_a_stream_far_longer_than_any_tail() -> None:
+    # The 1,000-topic run kept the last 400 characters, which held only "Resource monitor has terminated".
+    stream = (STREAMS / "dynamic-provider-fails.jsonl").read_text()
+    noise = "".join(json.dumps({"sequence": i, "diagnosticEvent": {"message": "x" * 200, "severity": "debug"}}) + "\n"
+                    for i in range(500))
+    lines = engine_failure(stream + noise, "")
+    assert "REQUEST_TIMED_OUT for topic bench-t00007" in lines[0]
+
+
+def test_kafka_provider_errors_name_each_topic_and_the_failed_steps() -> None:
+    lines = engine_failure((STREAMS / "kafka-unreachable.jsonl").read_text(), "panic: something\n\nlast\n", tail=1)
+    assert lines[0] == ("kafka:index/topic:Topic t0: sdk-v2/provider2.go:572: sdk.helper_schema: kafka: client has "
+                        "run out of available brokers to talk to: dial tcp 127.0.0.1:1: connect: connection refused: "
+                        "provider=kafka@3.12.3")
+    assert ("kafka:index/topic:Topic t1: 1 error occurred: * kafka: client has run out of available brokers to talk "
+            "to: dial tcp 127.0.0.1:1: connect: connection refused") in lines
+    assert lines[-3] == "update failed"
+    assert lines[-2] == ("failed steps (3): create kafka:index/topic:Topic t1, create kafka:index/topic:Topic t0, "
+                         "create kafka:index/topic:Topic t2")
+    assert lines[-1] == "stderr: last"  # the last line of stderr, blank lines passed over
+
+
+def test_many_errors_are_capped_first_ones_first() -> None:
+    lines = engine_failure((STREAMS / "kafka-unreachable.jsonl").read_text(), limit=2)
+    assert lines[:3] == [lines[0], lines[1], "(and 5 more error lines)"] and "t0" in lines[0]
+
+
+def test_text_output_keeps_the_exception_of_a_traceback() -> None:
+    text = (STREAMS / "dynamic-provider-fails.txt").read_text()
+    assert error_lines(text) == [
+        "error: RuntimeError: broker refused: REQUEST_TIMED_OUT for topic bench-t00007 (recorded)",
+        "error: update failed",
+        "error: Resource monitor has terminated, shutting down",
+    ]
+    # without events, engine_failure reads the text the same way
+    assert engine_failure(text)[0] == "error: RuntimeError: broker refused: REQUEST_TIMED_OUT for topic bench-t00007 " \
+                                      "(recorded)"
+
+
+def test_condensed_keeps_a_multi_line_exception_and_plain_messages() -> None:
+    trace = ('Traceback (most recent call last):\n  File "a.py", line 1, in f\n    g()\n    ^^^\n'
+             'KaaError: registry K2 refused bench-t1-value\n  version 3 is incompatible\n')
+    assert condensed(trace) == "KaaError: registry K2 refused bench-t1-value version 3 is incompatible"
+    assert condensed("1 error occurred:\n\t* kafka: boom\n\n") == "1 error occurred: * kafka: boom"
+
+
+def test_urn_names_and_events_between_other_text() -> None:
+    assert urn_name("urn:pulumi:s::p::kafka-aa:index:KafkaCluster$kafka:index/topic:Topic::pair-K1-orders") == \
+        "kafka:index/topic:Topic pair-K1-orders"
+    assert urn_name(None) == ""
+    assert json_events('{"a": 1}\nwarning: x {\n{\n "b": [1]\n}') == [{"a": 1}, {"b": [1]}]
+
+
+def test_run_pulumi_fails_with_the_engines_error_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = (STREAMS / "dynamic-provider-fails.jsonl").read_text() + "x" * 5000  # the cause far from the end
+    monkeypatch.setattr(pulumi_engine.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a[0], 255, stream, "error: update failed\n"))
+    with pytest.raises(EngineError) as failed:
+        pulumi_engine.run_pulumi(["up", "--json"], env={"PATH": "/nowhere"}, capture=True)
+    assert str(failed.value).splitlines()[1:] == [
+        "pulumi-python:dynamic:Resource thing-7: RuntimeError: broker refused: REQUEST_TIMED_OUT for topic "
+        "bench-t00007 (recorded)",
+        "update failed",
+        "Resource monitor has terminated, shutting down",
+        "failed steps (1): create pulumi-python:dynamic:Resource thing-7",
+        "stderr: error: update failed",
+    ]
