@@ -44,7 +44,7 @@ def spec(subject: str, *schemas: str, compatibility: str | None = "BACKWARD") ->
 def pass_props(label: str, url: str, urls: list[str], subjects: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {"label": label, "url": url, "check_urls": urls, "check_labels": ["K1", "K2"], "auth": None,
             "permanent_delete": False, "import_ids": False, "peer_label": "K1" if label == "K2" else "",
-            "subjects": subjects, "expected_ids": None, **extra}
+            "subjects": subjects, "expected_ids": None, "owns_subjects": True, **extra}
 
 
 def registered(state: State) -> list[str]:
@@ -68,7 +68,7 @@ def test_one_pass_per_registry_registers_in_the_specs_order_with_the_same_ids(
     order = ["orders-value", "orders-value", "customers-value", "payments-value"]
     assert registered(k1)[1:] == order == registered(k2)[1:]
     assert k1.levels == k2.levels == dict.fromkeys(["orders-value", "customers-value", "payments-value"], "BACKWARD")
-    assert "auth" not in first
+    assert first["owns_subjects"] is True and "auth" in first  # kept (a secret) for refresh and destroy
 
 
 def test_the_second_pass_stops_on_ids_that_differ_from_the_first_ones(registries: tuple[str, State, str, State]) \
@@ -145,14 +145,19 @@ def test_reserialised_schemas_and_the_same_spec_are_no_change(registries: tuple[
     assert changed_subjects(olds, removed) == []  # the removed subject's own resource deletes it
 
 
-def test_deleting_the_pass_deletes_nothing(registries: tuple[str, State, str, State]) -> None:
-    url1, k1, url2, _ = registries
+def test_deleting_the_pass_deletes_every_subject_softly(registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, k2 = registries
     provider = SchemaPassProvider()
     outs = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=outs["ids"]))
     k1.requests.clear()
     provider.delete("K1/registration-pass", outs)
-    assert k1.requests == []
-    assert all(k1.live(s["subject"]) for s in SUBJECTS)
+    assert sorted(r for r in k1.requests if r[0] == "DELETE") == sorted(
+        [("DELETE", f"/subjects/{s['subject']}") for s in SUBJECTS]
+        + [("DELETE", f"/config/{s['subject']}") for s in SUBJECTS])
+    assert not any(k1.live(s["subject"]) for s in SUBJECTS) and k1.levels == {}
+    assert all(v.deleted for s in SUBJECTS for v in k1.subjects[s["subject"]])  # soft: content and IDs kept
+    assert all(k2.live(s["subject"]) for s in SUBJECTS)  # the other registry's pass owns its own
 
 
 def test_subjects_given_the_pass_ids_only_read_what_the_pass_registered(
