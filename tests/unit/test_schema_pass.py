@@ -1,10 +1,13 @@
 """The registration pass (components/providers/schema_pass.py) on registries that behave like Karapace 6.2
 (tests/unit/fake_karapace.py): one ordered pass per registry gives both the same IDs, the second registry's pass
 stops on the first one's IDs differing, an update touches only the subjects that changed (deleting removed
-versions softly unless told), re-serialised schemas are no change, subjects already registered (a stack made with
-the chained layout) are adopted without a write, and deleting the pass deletes nothing."""
+versions and dropped subjects softly unless told), re-serialised schemas are no change, subjects already
+registered (a stack made with the chained layout) are adopted without a write, a pass of the per-subject layout
+takes its subjects over without a request, refresh reads them back, deleting the pass deletes every subject, and
+a pass reads each registry once instead of per subject."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +15,7 @@ import pytest
 
 import kaa.clients.json_http as json_http
 import kaa.clients.registry_client as registry_client
-from components.providers.schema_pass import SchemaPassProvider, changed_subjects
+from components.providers.schema_pass import SchemaPassProvider, changed_subjects, dropped_subjects
 from kaa.clients.registry_client import RegistryClient
 from kaa.errors import RegistryError
 from tests.unit.fake_karapace import State, fake_karapace, reserialise
@@ -142,7 +145,7 @@ def test_reserialised_schemas_and_the_same_spec_are_no_change(registries: tuple[
     assert provider.diff("K1/registration-pass", olds, reordered).changes
     removed = pass_props("K1", url1, [url1, url2], SUBJECTS[:2])
     assert provider.diff("K1/registration-pass", olds, removed).changes
-    assert changed_subjects(olds, removed) == []  # the removed subject's own resource deletes it
+    assert changed_subjects(olds, removed) == [] and dropped_subjects(olds, removed) == ["payments-value"]
 
 
 def test_deleting_the_pass_deletes_every_subject_softly(registries: tuple[str, State, str, State]) -> None:
@@ -194,3 +197,99 @@ def test_every_subject_is_checked_before_the_first_is_registered(registries: tup
     with pytest.raises(RegistryError, match=r"^schema ID mismatch ahead for version 1 of subject 'payments-value'"):
         SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS))
     assert registered(k1) == [] and not k1.live("orders-value") and not k1.live("customers-value")
+
+
+def test_an_update_deletes_the_subjects_the_spec_dropped_and_keeps_the_others(
+        registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, k2 = registries
+    provider = SchemaPassProvider()
+    first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    second = provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=first["ids"])).outs
+    kept = [SUBJECTS[0], SUBJECTS[2]]
+    news = pass_props("K1", url1, [url1, url2], kept)
+    assert dropped_subjects(first, news) == ["customers-value"]
+    assert provider.diff("K1/registration-pass", first, news).changes
+    k1.requests.clear()
+    outs = provider.update("K1/registration-pass", first, news).outs
+    assert sorted(r for r in k1.requests if r[0] != "GET") == [("DELETE", "/config/customers-value"),
+                                                               ("DELETE", "/subjects/customers-value")]
+    assert not k1.live("customers-value") and k1.subjects["customers-value"][0].deleted  # soft
+    assert outs["ids"] == {"orders-value": [1, 2], "payments-value": [4]}
+    provider.update("K2/registration-pass", second,
+                    pass_props("K2", url2, [url1, url2], kept, expected_ids=outs["ids"], permanent_delete=True))
+    assert "customers-value" not in k2.subjects  # permanently, when the stack says so
+    assert [v.id for v in k2.live("orders-value")] == [1, 2] and [v.id for v in k2.live("payments-value")] == [4]
+    with fake_karapace() as (url3, k3):  # the registry moved: nothing is deleted from the old one by the new pass
+        provider.update("K1/registration-pass", outs, pass_props("K1", url3, [url3], kept[:1], check_labels=["K1"]))
+        assert k1.live("payments-value") and [r for r in k3.requests if r[0] == "DELETE"] == []
+
+
+def test_a_pass_made_before_it_owned_its_subjects_is_updated_in_place_without_a_request(
+        registries: tuple[str, State, str, State]) -> None:
+    """The outputs of a pass of the per-subject layout: no `owns_subjects`, no credentials. The diff asks for an
+    update (never a replacement) that records the ownership and touches no registry; a subject that layout still
+    listed and the spec dropped in the same update is deleted by the pass."""
+    url1, k1, url2, _ = registries
+    provider = SchemaPassProvider()
+    made = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    old = {k: v for k, v in made.items() if k not in ("owns_subjects", "auth", "check_auths")}
+    news = pass_props("K1", url1, [url1, url2], SUBJECTS, auth={"username": "u", "password": "p"})
+    diff = provider.diff("K1/registration-pass", old, news)
+    assert (diff.changes, diff.replaces) == (True, [])
+    assert not provider.diff("K1/registration-pass", made, pass_props("K1", url1, [url1, url2], SUBJECTS)).changes
+    k1.requests.clear()
+    outs = provider.update("K1/registration-pass", old, news).outs
+    assert k1.requests == []
+    assert outs["owns_subjects"] is True and outs["auth"] == {"username": "u", "password": "p"}
+    assert outs["ids"] == made["ids"]
+    provider.update("K1/registration-pass", old, pass_props("K1", url1, [url1, url2], SUBJECTS[:2]))
+    assert not k1.live("payments-value")
+
+
+def test_refresh_reads_every_subject_back_and_a_lost_one_is_registered_again_with_its_id(
+        registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, _ = registries
+    provider = SchemaPassProvider()
+    props = pass_props("K1", url1, [url1, url2], SUBJECTS)
+    outs = provider.create(props).outs
+    karapace = {**outs, "subjects": [spec(s["subject"], *(reserialise("AVRO", v["schema"]) for v in s["schemas"]))
+                                     for s in SUBJECTS]}
+    read = provider.read("K1/registration-pass", karapace).outs
+    assert read["subjects"] == karapace["subjects"] and read["ids"] == outs["ids"]
+    assert not provider.diff("K1/registration-pass", read, props).changes
+    RegistryClient(url1).delete_subject("customers-value", permanent=False)  # out of band
+    RegistryClient(url1).set_compatibility("payments-value", "NONE")
+    read = provider.read("K1/registration-pass", outs).outs
+    assert [s["subject"] for s in read["subjects"]] == ["orders-value", "payments-value"]
+    assert read["subjects"][1]["compatibility"] == "NONE" and "customers-value" not in read["ids"]
+    assert changed_subjects(read, props) == ["customers-value", "payments-value"]
+    assert provider.diff("K1/registration-pass", read, props).changes
+    again = provider.update("K1/registration-pass", read, props).outs
+    assert again["ids"] == outs["ids"] and k1.levels["payments-value"] == "BACKWARD"
+    assert [v.id for v in k1.live("customers-value")] == [3]
+
+
+def test_a_pass_reads_each_registry_once_and_writes_two_requests_per_new_subject(
+        registries: tuple[str, State, str, State], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registry requests per new subject (one version, a level): the level and the version, nothing read per
+    subject where the registry has a bulk read (`GET /schemas`); with only per-subject reads (Apicurio), only
+    the subjects the registry lists are read."""
+    url1, k1, url2, k2 = registries
+    many = [spec(f"s{i}-value", json_record(f"R{i}")) for i in range(20)]
+    provider = SchemaPassProvider()
+    first = provider.create(pass_props("K1", url1, [url1, url2], many)).outs
+    per_subject = [r for r in k1.requests if r[1].startswith(("/subjects/", "/config/"))]
+    assert len(per_subject) == 2 * len(many)
+    assert sorted({m for m, _ in per_subject}) == ["POST", "PUT"]
+    assert ("GET", "/subjects?deleted=true") in k1.requests and ("GET", "/subjects?deleted=true") in k2.requests
+    k1.requests.clear()
+    k2.requests.clear()
+    monkeypatch.setattr(RegistryClient, "bulk_versions", lambda self: None)  # a registry without the bulk read
+    provider.create(pass_props("K2", url2, [url1, url2], many, expected_ids=first["ids"]))
+    assert len([r for r in k1.requests if r[0] == "GET" and r[1].endswith("/versions")]) == len(many)  # listed
+    assert not [r for r in k2.requests if r[0] == "GET" and r[1].endswith("/versions")]  # never listed: not read
+    assert [v.id for v in k2.live("s19-value")] == first["ids"]["s19-value"]
+
+
+def json_record(name: str) -> str:
+    return json.dumps({"type": "record", "name": name, "fields": [{"name": "id", "type": "string"}]})
