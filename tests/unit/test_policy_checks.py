@@ -1116,3 +1116,25 @@ def test_a_plain_pulumi_kafka_acl_is_checked_like_a_binding_in_a_set(prod_res, p
     report = run(checks.consumers, rogue, prod_ctx)
     assert report.names() == ["rogue"]
     assert report.messages[0].startswith("User:orders-svc may WRITE 'K1.orders' (literal) on K2")
+
+
+def per_subject_layout(resources: list[Res]) -> list[Res]:
+    """The same stack as the per-subject layout declared it: one `SchemaSubject` per subject beside each pass."""
+    out = []
+    for r in resources:
+        out.append(r)
+        if r.type.endswith(":SchemaRegistrationPass"):
+            out += [replace(r, urn=r.urn.replace(":SchemaRegistrationPass::", ":SchemaSubject::").replace(
+                "-pass", f"-{s['subject']}"), type=r.type.replace("SchemaRegistrationPass", "SchemaSubject"),
+                props={**{k: v for k, v in r.props.items() if k != "subjects"}, **s}) for s in r.props["subjects"]]
+    return out
+
+
+def test_subjects_moving_from_their_own_resources_into_the_pass_are_no_deletion(prod_res, prod_ctx):
+    """Upgrading drops the `SchemaSubject` resources: the subjects are matched by registry and name, so the
+    policy sees them kept; a subject really dropped still is a deletion."""
+    old = [r for r in per_subject_layout(prod_res) if not r.type.endswith(":SchemaRegistrationPass")]
+    assert len(build_view(old).subjects) == len(build_view(prod_res).subjects) > 2
+    assert destructive(old, prod_res, prod_ctx).violations == []
+    dropped = destructive(old, without(prod_res, "pair-K2-schemas-customers-value"), prod_ctx)
+    assert [m.split(" would")[0] for m in dropped.messages] == ["subject 'customers-value' in K2's registry"]
