@@ -254,7 +254,9 @@ def test_refresh_reads_every_subject_back_and_a_lost_one_is_registered_again_wit
     outs = provider.create(props).outs
     karapace = {**outs, "subjects": [spec(s["subject"], *(reserialise("AVRO", v["schema"]) for v in s["schemas"]))
                                      for s in SUBJECTS]}
-    read = provider.read("K1/registration-pass", karapace).outs
+    result = provider.read("K1/registration-pass", karapace)
+    assert result.id == "K1/registration-pass"  # an empty ID would tell the engine the whole pass is gone
+    read = result.outs
     assert read["subjects"] == karapace["subjects"] and read["ids"] == outs["ids"]
     assert not provider.diff("K1/registration-pass", read, props).changes
     RegistryClient(url1).delete_subject("customers-value", permanent=False)  # out of band
@@ -293,3 +295,16 @@ def test_a_pass_reads_each_registry_once_and_writes_two_requests_per_new_subject
 
 def json_record(name: str) -> str:
     return json.dumps({"type": "record", "name": name, "fields": [{"name": "id", "type": "string"}]})
+
+
+def test_the_diff_updates_in_place_on_every_setting_and_never_replaces() -> None:
+    """Replacing the pass would delete every subject of its registry: each setting is an update in place."""
+    olds = {**pass_props("K1", "http://r1", ["http://r1", "http://r2"], SUBJECTS), "ids": {}}
+    provider = SchemaPassProvider()
+    assert not provider.diff("K1/registration-pass", olds, pass_props("K1", "http://r1", ["http://r1", "http://r2"],
+                                                                      SUBJECTS)).changes
+    for key, value in (("url", "http://r3"), ("expected_ids", {"orders-value": [1, 2]}), ("import_ids", True),
+                       ("permanent_delete", True), ("check_urls", ["http://r1"]), ("owns_subjects", None),
+                       ("subjects", SUBJECTS[:2])):
+        diff = provider.diff("K1/registration-pass", olds, {**olds, key: value})
+        assert (diff.changes, diff.replaces, diff.delete_before_replace) == (True, [], False), key
