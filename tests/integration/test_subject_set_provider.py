@@ -67,7 +67,10 @@ def test_the_pass_owns_its_subjects_on_the_real_registries(urls: dict[str, str],
     assert second["ids"] == first["ids"] and len(first["ids"]) == COUNT
     per_subject = sum(requests.values()) / COUNT / 2
     print(f"registry requests per subject and registry (create, {COUNT} subjects): {per_subject:.2f}")
-    assert per_subject <= 4  # the level, the version, reads of the peer's IDs; not one read per version
+    # Per subject: K1's pass sets the level and registers (2); K2's pass reads K1's versions of it (Apicurio has
+    # no bulk read: the version list and the version, 2), asks K2 what it holds under that ID (1), sets the level
+    # and registers (2); plus each pass's few reads of both registries. Measured before the snapshot: 17.2.
+    assert per_subject <= 4.5
 
     kept = SUBJECTS[1:]
     one = provider.update("K1/registration-pass", first, _props("K1", urls, kept)).outs

@@ -121,6 +121,8 @@ def test_an_update_touches_only_changed_subjects_and_deletes_removed_versions_so
     olds = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
     news = pass_props("K1", url1, [url1, url2], [spec("orders-value", V1), *SUBJECTS[1:], spec("new-value", V2)])
     assert changed_subjects(olds, news) == ["orders-value", "new-value"]
+    assert changed_subjects(None, news) == [s["subject"] for s in news["subjects"]]  # a new pass: every subject
+    assert changed_subjects({**olds, "url": "http://elsewhere"}, news) == changed_subjects(None, news)  # moved
     assert provider.diff("K1/registration-pass", olds, news).changes
     k1.requests.clear()
     outs = provider.update("K1/registration-pass", olds, news).outs
