@@ -310,3 +310,27 @@ def test_the_diff_updates_in_place_on_every_setting_and_never_replaces() -> None
                        ("subjects", SUBJECTS[:2])):
         diff = provider.diff("K1/registration-pass", olds, {**olds, key: value})
         assert (diff.changes, diff.replaces, diff.delete_before_replace) == (True, [], False), key
+
+
+def test_each_checked_registry_is_asked_with_its_own_label_credentials_and_ca(
+        registries: tuple[str, State, str, State], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass checks both registries before registering: each with its own basic auth and CA (`check_auths`,
+    `check_cas`), or the pass's own where the stack gives one for all."""
+    import components.providers.schema_pass as schema_pass
+    url1, _, url2, _ = registries
+    made: list[tuple[str, str | None, Any, str | None]] = []
+    real = schema_pass._client
+
+    def recording(url: str, label: str | None, auth: Any, ca: str | None) -> RegistryClient:
+        made.append((url, label, auth, ca))
+        return real(url, label, None, None)  # the fakes speak plain HTTP without auth
+
+    monkeypatch.setattr(schema_pass, "_client", recording)
+    one, two = {"username": "k1", "password": "a"}, {"username": "k2", "password": "b"}
+    SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS[:1], auth=one, ca="k1.pem",
+                                           check_auths=[one, two], check_cas=["k1.pem", "k2.pem"]))
+    assert made == [(url1, "K1", one, "k1.pem"), (url1, "K1", one, "k1.pem"), (url2, "K2", two, "k2.pem")]
+    made.clear()
+    SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS[1:2], auth=one, ca="k1.pem",
+                                           check_labels=[]))
+    assert made == [(url1, "K1", one, "k1.pem"), (url1, None, one, "k1.pem"), (url2, None, one, "k1.pem")]
