@@ -224,6 +224,7 @@ def test_an_update_deletes_the_subjects_the_spec_dropped_and_keeps_the_others(
     with fake_karapace() as (url3, k3):  # the registry moved: nothing is deleted from the old one by the new pass
         provider.update("K1/registration-pass", outs, pass_props("K1", url3, [url3], kept[:1], check_labels=["K1"]))
         assert k1.live("payments-value") and [r for r in k3.requests if r[0] == "DELETE"] == []
+        assert k3.levels == {"orders-value": "BACKWARD"}  # the new registry's level is set, whatever olds said
 
 
 def test_a_pass_made_before_it_owned_its_subjects_is_updated_in_place_without_a_request(
@@ -334,3 +335,18 @@ def test_each_checked_registry_is_asked_with_its_own_label_credentials_and_ca(
     SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS[1:2], auth=one, ca="k1.pem",
                                            check_labels=[]))
     assert made == [(url1, "K1", one, "k1.pem"), (url1, None, one, "k1.pem"), (url2, None, one, "k1.pem")]
+
+
+def test_with_import_ids_the_second_pass_registers_with_the_first_ones_ids() -> None:
+    """Confluent-like registries whose counters are apart (`schema_registry.ids: import`): the second pass
+    imports each version with the first registry's ID and leaves the subject in READWRITE; the first registers."""
+    with fake_karapace(State(import_mode=True)) as (url1, k1), fake_karapace(State(import_mode=True)) as (url2, k2):
+        RegistryClient(url1).register("filler-value", '"string"', "AVRO")  # K1's counter is one ahead
+        provider = SchemaPassProvider()
+        first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS, import_ids=True)).outs
+        assert first["ids"] == {"orders-value": [2, 3], "customers-value": [4], "payments-value": [5]}
+        assert not [s for s, m in k1.modes.items() if s and m == "IMPORT"] and registered(k1)  # registered
+        second = provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, import_ids=True,
+                                            expected_ids=first["ids"])).outs
+        assert second["ids"] == first["ids"]
+        assert {s: m for s, m in k2.modes.items() if s} == dict.fromkeys(first["ids"], "READWRITE")
