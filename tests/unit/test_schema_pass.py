@@ -353,3 +353,25 @@ def test_with_import_ids_the_second_pass_registers_with_the_first_ones_ids() -> 
                                             expected_ids=first["ids"])).outs
         assert second["ids"] == first["ids"]
         assert {s: m for s, m in k2.modes.items() if s} == dict.fromkeys(first["ids"], "READWRITE")
+
+
+def test_a_settled_subject_is_checked_again_when_the_first_registrys_ids_change(
+        registries: tuple[str, State, str, State]) -> None:
+    url1, _, url2, _ = registries
+    provider = SchemaPassProvider()
+    first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    second = provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=first["ids"])).outs
+    moved = {**first["ids"], "payments-value": [9]}  # the first registry's IDs as its pass now reports them
+    with pytest.raises(RegistryError, match=r"^schema ID mismatch for subject 'payments-value': K1's registry gave "
+                                            r"\[9\], K2's registry gave \[4\]"):
+        provider.update("K2/registration-pass", second,
+                        pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=moved))
+
+
+def test_import_ids_on_a_registry_without_import_mode_is_refused_before_anything_is_registered(
+        registries: tuple[str, State, str, State]) -> None:
+    url1, k1, url2, _ = registries
+    with pytest.raises(RegistryError, match=r"^stack setting schema_registry.ids: import cannot be used with schema "
+                                            r"registry of K2 .*HTTP 405"):
+        SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS, import_ids=True))
+    assert registered(k1) == []
