@@ -1,13 +1,13 @@
-"""One registry's subjects, registered in the topology's order by one registration pass.
+"""One registry's subjects, registered in the topology's order and owned by one resource.
 
-Registries hand out IDs as a global counter, so parallel registration would make IDs depend on timing. A
-`SchemaRegistrationPass` resource per registry therefore registers every subject's new versions in order in one
-provider call (the second registry's pass after the first's, expecting its IDs: `expected_ids`). Each subject
-stays its own `SchemaSubject` resource (diff, refresh, deletion, the policy pack) that waits only for the pass,
-not for the subject before it, so subjects are checked, recorded and deleted side by side; given the pass's IDs
-(`registered_ids`) it only reads the subject back when the registry holds exactly what the pass registered.
-Stacks made with the earlier chained layout keep every resource: the subjects' names are unchanged, their diff
-ignores the new input, and the new pass finds their versions registered.
+Registries hand out IDs as a global counter, so parallel registration would make IDs depend on timing. One
+`SchemaRegistrationPass` resource per registry registers every subject's new versions in order in one provider
+call (the second registry's pass after the first's, expecting its IDs: `expected_ids`), deletes the subjects and
+versions the spec dropped, reads them all back on refresh and deletes them on destroy. The engine costs about the
+same per resource whatever it does, so one resource per registry instead of one per subject (docs/pulumi.md).
+Stacks made when each subject was also a `SchemaSubject` resource upgrade with `pulumi up`: the pass keeps its
+name, records that it owns the subjects (`owns_subjects`), and the old resources leave the state without
+touching the registry (components/providers/schema_subject.py).
 """
 from __future__ import annotations
 
@@ -19,16 +19,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from components.providers.schema_pass import SchemaPassProvider
-from components.providers.schema_subject import SchemaSubjectProvider
 from kaa.topology.model import SubjectSpec
-
-
-class SchemaSubject(Resource, module="kafka-aa", name="SchemaSubject"):
-    ids: pulumi.Output[list[int]]
-    versions: pulumi.Output[list[int]]
-
-    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None):
-        super().__init__(SchemaSubjectProvider(), name, {"ids": None, "versions": None, **props}, opts)
 
 
 def _ids_of(subject: str) -> Callable[[dict[str, list[int]] | None], list[int] | None]:
@@ -63,7 +54,6 @@ class RegistrySchemasArgs:
 class RegistrySchemas(pulumi.ComponentResource):
     def __init__(self, name: str, args: RegistrySchemasArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kafka-aa:index:RegistrySchemas", name, None, opts)
-        self.subjects: dict[str, SchemaSubject] = {}
         self.registration: SchemaRegistrationPass
         common: dict[str, Any] = {
             "label": args.label,
@@ -86,22 +76,10 @@ class RegistrySchemas(pulumi.ComponentResource):
         ]
         self.registration = SchemaRegistrationPass(
             f"{name}-pass",
-            {**common, "subjects": specs, "expected_ids": args.peer.registration.ids if args.peer else None},
+            {**common, "subjects": specs, "owns_subjects": True,
+             "expected_ids": args.peer.registration.ids if args.peer else None},
             pulumi.ResourceOptions(parent=self, additional_secret_outputs=secret,
                                    depends_on=[*args.after, *([args.peer.registration] if args.peer else [])]),
         )
-        for spec in specs:
-            depends: list[pulumi.Resource] = [*args.after, self.registration]
-            props: dict[str, Any] = {**common, **spec, "expected_ids": None,
-                                     "registered_ids": self.registration.ids.apply(_ids_of(spec["subject"]))}
-            if args.peer is not None:
-                peer_subject = args.peer.subjects[spec["subject"]]
-                props["expected_ids"] = peer_subject.ids
-                depends.append(peer_subject)
-            self.subjects[spec["subject"]] = SchemaSubject(
-                f"{name}-{spec['subject']}",
-                props,
-                pulumi.ResourceOptions(parent=self, depends_on=depends, additional_secret_outputs=secret),
-            )
-        self.ids = {subject: res.ids for subject, res in self.subjects.items()}
+        self.ids = {spec["subject"]: self.registration.ids.apply(_ids_of(spec["subject"])) for spec in specs}
         self.register_outputs({"ids": self.ids})

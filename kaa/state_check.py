@@ -14,7 +14,8 @@ from typing import Any
 TOPIC_TYPE = "kafka:index/topic:Topic"
 PROVIDER_TYPE = "pulumi:providers:kafka"
 # Dynamic resources' types as the components declare them (`Resource, module="kafka-aa", name=...`).
-SUBJECT_TYPE = "pulumi-python:dynamic/kafka-aa:SchemaSubject"
+SUBJECT_TYPE = "pulumi-python:dynamic/kafka-aa:SchemaSubject"  # one per subject: stacks made before the pass owned them
+SUBJECT_SET_TYPE = "pulumi-python:dynamic/kafka-aa:SchemaRegistrationPass"  # every subject of one registry
 CONNECTOR_TYPE = "pulumi-python:dynamic/kafka-aa:MirrorConnector"
 
 
@@ -55,6 +56,9 @@ def tracked_resources(document: Mapping[str, Any]) -> list[Tracked]:
             out.append(Tracked("topic", servers.get(entry.get("provider", ""), ""), str(props["name"])))
         elif entry.get("type") == SUBJECT_TYPE and props.get("subject") and props.get("url"):
             out.append(Tracked("subject", str(props["url"]), str(props["subject"])))
+        elif entry.get("type") == SUBJECT_SET_TYPE and props.get("url"):
+            out += [Tracked("subject", str(props["url"]), str(s["subject"])) for s in props.get("subjects") or []
+                    if isinstance(s, dict) and s.get("subject")]
         elif entry.get("type") == CONNECTOR_TYPE and props.get("name") and props.get("url"):
             out.append(Tracked("connector", str(props["url"]), str(props["name"])))
     return sorted(out)

@@ -112,12 +112,13 @@ def _schemas(value: Any) -> list[dict[str, Any]] | None:
 
 
 def _subjects(args: DestructiveArgs, report: Report) -> None:
-    new = {s.urn: s for s in args.view.subjects}
+    # By registry and name: a subject keeps both when its resource changes (one per subject, or its registry's pass)
+    new = {(s.label, s.subject): s for s in args.view.subjects}
     resources = {r.urn: r for r in args.view.resources}
     for old in args.old.subjects:
         if old.subject in args.context.allow:
             continue
-        now = new.get(old.urn)
+        now = new.get((old.label, old.subject))
         where = f"subject {old.subject!r} in {old.label}'s registry"
         if now is None:
             report(f"{where} would be deleted with all its versions: records carrying their schema IDs (mirrored "

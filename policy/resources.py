@@ -19,7 +19,8 @@ ACL_SET = "AclSet"  # every binding of one principal on one cluster (components/
 SCRAM = "kafka:index/userScramCredential:UserScramCredential"
 PROVIDER = "pulumi:providers:kafka"
 DYNAMIC = "pulumi-python:dynamic"
-SUBJECT = "SchemaSubject"
+SUBJECT = "SchemaSubject"  # one subject per resource (the components' layout before the pass owned its subjects)
+SUBJECT_SET = "SchemaRegistrationPass"  # every subject of one registry (components/providers/schema_pass.py)
 CONNECTOR = "MirrorConnector"
 CONNECTOR_KINDS = {
     "org.apache.kafka.connect.mirror.MirrorSourceConnector": "source",
@@ -262,6 +263,16 @@ def set_bindings(res: Res) -> list[AclRes]:
     return out
 
 
+def _set_subjects(res: Res) -> list[SubjectRes]:
+    """The subjects of a registry's pass, each as its own `SubjectRes` (the pass's URN); none while unknown."""
+    listed = res.props.get("subjects")
+    if not known(listed) or not isinstance(listed, list | tuple):
+        return []
+    label, url = str(res.props.get("label", "")), str(res.props.get("url", ""))
+    return [SubjectRes(label, str(s.get("subject", "")), s.get("schemas"), s.get("compatibility"), url, res.urn)
+            for s in listed if isinstance(s, Mapping)]
+
+
 def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackView:
     """Group the resources by cluster. `aliases` are the ones the stack declares, when known."""
     resources = tuple(resources)
@@ -275,7 +286,7 @@ def build_view(resources: Iterable[Res], aliases: Sequence[str] = ()) -> StackVi
         SubjectRes(str(r.props.get("label", "")), str(r.props.get("subject", "")), r.props.get("schemas"),
                    r.props.get("compatibility"), str(r.props.get("url", "")), r.urn)
         for r in resources if r.is_dynamic(SUBJECT)
-    )
+    ) + tuple(s for r in resources if r.is_dynamic(SUBJECT_SET) for s in _set_subjects(r))
     found = [a for c in connectors for a in (c.source, c.target) if isinstance(a, str)]
     found += [s.label for s in subjects if s.label]
     known_aliases = tuple(dict.fromkeys([*aliases, *sorted(set(found))]))

@@ -51,14 +51,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
         self.outputs: dict[str, dict[str, Any]] = {}
-        self.next_id = 100
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
         outputs = dict(args.inputs)
-        if args.typ.endswith("SchemaSubject"):
-            outputs["ids"] = [self.next_id + i for i in range(len(args.inputs["schemas"]))]
-            self.next_id += 10
         if args.typ.endswith("SchemaRegistrationPass"):
             outputs["ids"] = {s["subject"]: [900 + i for i in range(len(s["schemas"]))]
                               for s in args.inputs["subjects"]}

@@ -1,10 +1,15 @@
 """A schema-registry subject as a Pulumi resource: its ordered versions and its compatibility level.
 
+Legacy: kept so that stacks made before one `SchemaRegistrationPass` per registry owned its subjects
+(components/providers/schema_pass.py) still load and upgrade. No program declares this resource now, and its
+delete leaves the live subject alone. What follows is how it worked.
+
 Registries give a new schema the next free ID and cannot take an explicit one (Karapace has no IMPORT mode),
 so the toolkit is the only writer and registers the same versions in the same order on both sides. The second
 registry's resource receives the IDs the first one got (`expected_ids`) and fails loudly when its own differ.
 Schemas compare as schemas, not text (a registry may hand them back re-serialised): the diff sees no change and
-the outputs keep the spec's text. An update deletes only the versions the spec removed, soft unless the stack
+the outputs keep the spec's text.
+An update deletes only the versions the spec removed, soft unless the stack
 says `schema_registry.delete: permanent`. With `schema_registry.ids: import` the second registry registers with
 the first one's IDs (IMPORT mode), refused before anything is registered where a registry lacks it.
 Over HTTPS each registry is verified against its cluster's CA (`ca`, `check_cas`) and sent its own basic auth
@@ -107,8 +112,11 @@ class SchemaSubjectProvider(ResourceProvider):
         return UpdateResult(_apply(news, prune=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Soft by default: the registry keeps the content and its IDs, so registering it again later gives the
-        same IDs on both sides; permanently only with the stack's `schema_registry.delete: permanent`."""
-        client = _client(props)
-        client.delete_subject(props["subject"], permanent=bool(props.get("permanent_delete")))
-        client.clear_compatibility(props["subject"])
+        """Nothing, on purpose: the subject is owned by its registry's `SchemaRegistrationPass` now.
+
+        No program declares a `SchemaSubject` any more (components/registry_schemas.py), so the engine calls this
+        only for a resource a stack made before the pass owned its subjects, when the update or destroy drops it
+        from the state; the engine runs this module's current code (dynamic providers are pickled by module path).
+        On `pulumi up` the pass has just recorded the subject as its own (or, when the spec dropped it, deletes it
+        itself: `dropped_subjects`); on `pulumi destroy` the pass deletes every subject it lists. Deleting here
+        would remove a live subject the pass still holds."""

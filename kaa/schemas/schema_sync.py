@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +15,36 @@ from kaa.errors import RegistryError
 from kaa.topology.schema_files import same_schema
 
 Schema = dict[str, str]  # {"schema": text, "schemaType": AVRO|JSON|PROTOBUF}
+UNREAD: Any = object()  # a subject's compatibility level not known yet: ask the registry
+SNAPSHOT_WORKERS = 8  # concurrent per-subject reads where a registry has no bulk read
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one registry holds for a set of subjects, read once before a pass: every live version of each
+    (`live`) and the subjects it lists with soft-deleted ones included (`listed`)."""
+
+    live: dict[str, list[RegisteredVersion]]
+    listed: frozenset[str]
+
+
+def take_snapshot(client: RegistryClient, subjects: Sequence[str]) -> Snapshot:
+    """One bulk read where the registry has it (`GET /schemas`: Confluent, Karapace) plus `GET /subjects?deleted=
+    true`; elsewhere (Apicurio lists bare schemas) each listed subject's versions, side by side."""
+    listed = frozenset(client.subjects(deleted=True))
+    wanted = list(dict.fromkeys(subjects))
+    live: dict[str, list[RegisteredVersion]] = {s: [] for s in wanted}
+    bulk = client.bulk_versions() if any(s in listed for s in wanted) else []
+    if bulk is not None:
+        for version in sorted(bulk, key=lambda v: v.version):
+            if version.subject in live:
+                live[version.subject].append(version)
+        return Snapshot(live, listed)
+    present = [s for s in wanted if s in listed]
+    with ThreadPoolExecutor(max_workers=SNAPSHOT_WORKERS, thread_name_prefix="snapshot") as pool:
+        for subject, versions in zip(present, pool.map(client.all_versions, present), strict=True):
+            live[subject] = versions
+    return Snapshot(live, listed)
 
 
 def _matches(wanted: Schema, text: str, schema_type: str) -> bool:
@@ -23,17 +55,18 @@ def live_subject(client: RegistryClient, subject: str, desired: Sequence[Schema]
     """What the registry holds for `subject`; a version that is the same schema as one of `desired` is written
     as the spec writes it, so the registry's re-serialised text (Karapace) never shows as a change next run."""
     live = client.all_versions(subject)
-    schemas = []
-    for version in live:
-        text = next((w["schema"] for w in desired if _matches(w, version.schema, version.schema_type)),
-                    version.schema)
-        schemas.append({"schema": text, "schemaType": version.schema_type})
     return {
-        "schemas": schemas,
+        "schemas": live_schemas(live, desired),
         "ids": [v.id for v in live],
         "versions": [v.version for v in live],
         "compatibility": client.compatibility(subject),
     }
+
+
+def live_schemas(live: Sequence[RegisteredVersion], desired: Sequence[Schema]) -> list[Schema]:
+    """Live versions as schemas, each written as `desired` writes it where it is the same schema."""
+    return [{"schema": next((w["schema"] for w in desired if _matches(w, v.schema, v.schema_type)), v.schema),
+             "schemaType": v.schema_type} for v in live]
 
 
 def same_schemas(a: Sequence[Schema], b: Sequence[Schema]) -> bool:
@@ -42,18 +75,22 @@ def same_schemas(a: Sequence[Schema], b: Sequence[Schema]) -> bool:
 
 
 def preflight(clients: Sequence[RegistryClient], subject: str, schemas: Sequence[Schema],
-              compatibility: str | None) -> None:
+              compatibility: str | None, snapshots: Sequence[Snapshot] | None = None) -> None:
     """Before anything changes: every registry is ready (not still loading), will give every version the same
-    ID (`predict_ids`) and accepts every version (already there, or compatible)."""
-    for client in clients:
-        client.wait_ready(remember=True)
-    held = [client.all_versions(subject) for client in clients]
+    ID (`predict_ids`) and accepts every version (already there, or compatible). With `snapshots` (one per
+    client, read just before) the subject's live versions come from them instead of one read per version."""
+    if snapshots is None:
+        for client in clients:
+            client.wait_ready(remember=True)
+        held = [client.all_versions(subject) for client in clients]
+    else:
+        held = [snap.live.get(subject, []) for snap in snapshots]
     for index, wanted in enumerate(schemas, start=1):
-        known = predict_ids(clients, subject, wanted, index, held)
-        for client, found in zip(clients, known, strict=True):
+        known = predict_ids(clients, subject, wanted, index, held, snapshots)
+        for client, found, versions in zip(clients, known, held, strict=True):
             if found is not None and not found[1]:
                 continue  # live in this registry already
-            if client.versions(subject) and not client.is_compatible(subject, wanted["schema"], wanted["schemaType"]):
+            if versions and not client.is_compatible(subject, wanted["schema"], wanted["schemaType"]):
                 raise RegistryError(
                     f"registry {client.url} refuses the new version of subject {subject!r}: it is not "
                     f"{compatibility or 'registry-default'}-compatible with the latest version; make the change "
@@ -62,7 +99,8 @@ def preflight(clients: Sequence[RegistryClient], subject: str, schemas: Sequence
 
 
 def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema, index: int,
-                held: Sequence[Sequence[RegisteredVersion]]) -> list[tuple[int, bool] | None]:
+                held: Sequence[Sequence[RegisteredVersion]], snapshots: Sequence[Snapshot] | None = None,
+                ) -> list[tuple[int, bool] | None]:
     """(ID, deleted) of this version in each registry that already knows it, None where none does; stops with
     one line when the registries would give it different IDs.
 
@@ -71,11 +109,16 @@ def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema,
     certain cases are caught before anything is registered: both know it under different IDs, or one knows it
     as ID N while the other holds another schema under N. `held` is each registry's live versions of `subject`."""
     known: list[tuple[int, bool] | None] = []
-    for client, versions in zip(clients, held, strict=True):
-        live = next((v for v in versions if _matches(wanted, v.schema, v.schema_type)), None) \
-            or client.lookup(subject, wanted["schema"], wanted["schemaType"])
+    for n, (client, versions) in enumerate(zip(clients, held, strict=True)):
+        snap = snapshots[n] if snapshots is not None else None
+        live = next((v for v in versions if _matches(wanted, v.schema, v.schema_type)), None)
+        if live is None and snap is None:
+            live = client.lookup(subject, wanted["schema"], wanted["schemaType"])
         if live is not None:
             known.append((live.id, False))
+            continue
+        if snap is not None and subject not in snap.listed:
+            known.append(None)  # the registry never held the subject (not even soft-deleted): nothing to find
             continue
         deleted = client.lookup(subject, wanted["schema"], wanted["schemaType"], deleted=True)
         known.append(None if deleted is None else (deleted.id, True))
@@ -103,28 +146,35 @@ def predict_ids(clients: Sequence[RegistryClient], subject: str, wanted: Schema,
 
 
 def sync_subject(client: RegistryClient, subject: str, schemas: Sequence[Schema], compatibility: str | None,
-                 prune: bool = False, permanent: bool = False) -> list[int]:
+                 prune: bool = False, permanent: bool = False, held: Sequence[RegisteredVersion] | None = None,
+                 level: str | None | object = UNREAD) -> list[int]:
     """Make `subject` hold `schemas` in order (registering what is missing); return their IDs.
 
     With `prune`, live versions that are no schema of the spec are deleted first: soft (the registry keeps the
     content and its ID, so registering it again gives the same ID on both sides), permanently only with
     `permanent`. The subject's compatibility level is set before registering (the registry checks new
     versions against it) and again at the end when a delete took it away (a subject's level goes with its last
-    version on Karapace)."""
-    if compatibility and client.compatibility(subject) != compatibility:
+    version on Karapace).
+
+    With `held` (the subject's live versions, read just before in one snapshot) nothing is read again; with
+    `level` (the subject's level as last known, None for the registry default) it is not asked either."""
+    if compatibility and (client.compatibility(subject) if level is UNREAD else level) != compatibility:
         client.set_compatibility(subject, compatibility)
-    live = client.all_versions(subject)
+    live = client.all_versions(subject) if held is None else list(held)
+    pruned = False
     if prune:
         for version in live:
             if not any(_matches(w, version.schema, version.schema_type) for w in schemas):
                 client.delete_version(subject, version.version, permanent=permanent)
+                pruned = True
     ids = []
     for wanted in schemas:
         # the registry's own text form (Karapace re-serialises) matches here even where its lookup would not
-        held = next((v for v in live if _matches(wanted, v.schema, v.schema_type)), None) \
-            or client.lookup(subject, wanted["schema"], wanted["schemaType"])
-        ids.append(held.id if held else client.register(subject, wanted["schema"], wanted["schemaType"]))
-    if compatibility and prune and client.compatibility(subject) != compatibility:
+        found = next((v for v in live if _matches(wanted, v.schema, v.schema_type)), None)
+        if found is None and held is None:
+            found = client.lookup(subject, wanted["schema"], wanted["schemaType"])
+        ids.append(found.id if found else client.register(subject, wanted["schema"], wanted["schemaType"]))
+    if compatibility and prune and (pruned or held is None) and client.compatibility(subject) != compatibility:
         client.set_compatibility(subject, compatibility)
     return ids
 

@@ -113,7 +113,9 @@ class Handler(QuietHandler):
         if parts == ["config"]:
             return self._answer(200, {"compatibilityLevel": "BACKWARD"})
         if parts == ["subjects"]:
-            return self._answer(200, [] if s.loading else sorted(n for n in s.subjects if s.live(n)))
+            deleted = query.get("deleted") == "true"  # soft-deleted subjects too (Confluent API, Karapace)
+            return self._answer(200, [] if s.loading else sorted(n for n in s.subjects if s.live(n)
+                                                                 or (deleted and s.subjects[n])))
         if parts == ["schemas"]:
             return self._answer(200, [] if s.loading else [
                 {"subject": n, "version": v.version, "id": v.id, "schemaType": s.texts[v.id][0],

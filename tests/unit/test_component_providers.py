@@ -1,6 +1,7 @@
-"""The dynamic providers' own decisions: what a connector's diff sees, and that deleting a subject deletes it for
-the way the stack says (soft by default; permanent, after the soft delete, only with
-`schema_registry.delete: permanent`), then its compatibility level, against a recording HTTP server on loopback."""
+"""The dynamic providers' own decisions: what a connector's diff sees, and that deleting a registry's pass deletes
+its subjects the way the stack says (soft by default; permanent, after the soft delete, only with
+`schema_registry.delete: permanent`), then their compatibility level, while the legacy per-subject resource's
+delete sends nothing; against a recording HTTP server on loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.providers.connector import ConnectorProvider
+from components.providers.schema_pass import SchemaPassProvider
 from components.providers.schema_subject import SchemaSubjectProvider
 from tests.unit.loopback_server import Recorder, recorder, serve
 
@@ -50,8 +52,8 @@ def registry(recording: type[Recorder]) -> Iterator[str]:
 
 def test_deleting_a_subject_is_soft_by_default_and_clears_its_compatibility(
         registry: str, recording: type[Recorder]) -> None:
-    props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None}
-    SchemaSubjectProvider().delete("K1/orders-value", props)
+    props: dict[str, Any] = {"label": "K1", "url": registry, "subjects": [{"subject": "orders-value"}], "auth": None}
+    SchemaPassProvider().delete("K1/registration-pass", props)
     assert recording.served == [
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
         ("DELETE", "/apis/ccompat/v7/config/orders-value"),
@@ -60,11 +62,20 @@ def test_deleting_a_subject_is_soft_by_default_and_clears_its_compatibility(
 
 def test_deleting_a_subject_permanently_only_when_the_stack_says_so(
         registry: str, recording: type[Recorder]) -> None:
-    props: dict[str, Any] = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None,
+    props: dict[str, Any] = {"label": "K1", "url": registry, "subjects": [{"subject": "orders-value"}], "auth": None,
                              "permanent_delete": True}
-    SchemaSubjectProvider().delete("K1/orders-value", props)
+    SchemaPassProvider().delete("K1/registration-pass", props)
     assert recording.served == [
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
         ("DELETE", "/apis/ccompat/v7/subjects/orders-value?permanent=true"),
         ("DELETE", "/apis/ccompat/v7/config/orders-value"),
     ]
+
+
+def test_the_legacy_subject_resource_leaves_the_live_subject_alone(registry: str, recording: type[Recorder]) -> None:
+    """Stacks made before the pass owned its subjects drop their `SchemaSubject` resources on the next update;
+    the engine then calls this delete, and the subject (now the pass's) must stay."""
+    for permanent in (False, True):
+        props = {"label": "K1", "url": registry, "subject": "orders-value", "auth": None, "permanent_delete": permanent}
+        SchemaSubjectProvider().delete("K1/orders-value", props)
+    assert recording.served == []

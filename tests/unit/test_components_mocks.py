@@ -157,15 +157,15 @@ def test_second_registry_expects_the_first_registrys_ids(pair):
     subjects = [s.subject for t in topology.topics for s in t.subjects]
 
     def check(_: Any) -> None:
-        k1 = [r for r in mocks.of_type("SchemaSubject") if r.inputs["label"] == "K1"]
-        k2 = [r for r in mocks.of_type("SchemaSubject") if r.inputs["label"] == "K2"]
-        assert sorted(r.inputs["subject"] for r in k1) == sorted(subjects) == sorted(r.inputs["subject"] for r in k2)
-        assert all(r.inputs.get("expectedIds", r.inputs.get("expected_ids")) is None for r in k1)
-        k1_ids = {r.inputs["subject"]: mocks.outputs[r.name]["ids"] for r in k1}
-        for r in k2:
-            assert r.inputs["expected_ids"] == k1_ids[r.inputs["subject"]]
+        assert not mocks.of_type("SchemaSubject")  # one resource per registry owns its subjects
+        (k1,) = [r for r in mocks.of_type("SchemaRegistrationPass") if r.inputs["label"] == "K1"]
+        (k2,) = [r for r in mocks.of_type("SchemaRegistrationPass") if r.inputs["label"] == "K2"]
+        for r in (k1, k2):
+            assert [s["subject"] for s in r.inputs["subjects"]] == subjects and r.inputs["owns_subjects"] is True
+        assert k1.inputs.get("expected_ids") is None
+        assert k2.inputs["expected_ids"] == mocks.outputs[k1.name]["ids"]
 
-    outs = [s.ids for reg in component.registries.values() for s in reg.subjects.values()]
+    outs = [ids for reg in component.registries.values() for ids in reg.ids.values()]
     return pulumi.Output.all(*outs).apply(check)
 
 
@@ -186,31 +186,24 @@ def test_the_mirror_waits_for_every_topic_acl_and_credential_of_both_clusters():
 
 def test_each_registry_registers_in_one_ordered_pass_and_the_second_after_the_first():
     """One registration pass per registry holds every subject in the topology's order (ID parity needs the same
-    order on both sides); the second registry's pass waits for the first's and expects its IDs. Subjects wait for
-    their registry's pass, not for one another (no chain), and the second registry's subject for the first's."""
+    order on both sides); the second registry's pass waits for the first's and expects its IDs. No subject is a
+    resource of its own any more; the registry component's per-subject IDs come from its pass."""
     from kaa.topology.spec import load_topology
 
     topology = load_topology(ROOT / "stacks" / "local.yaml")
     registrations = registered(topology)
-    subjects = {r.name: r for r in registrations if r.typ.endswith(":SchemaSubject")}
+    assert not [r for r in registrations if r.typ.endswith(":SchemaSubject")]
     passes = {r.name: r for r in registrations if r.typ.endswith(":SchemaRegistrationPass")}
     order = [s.subject for t in topology.topics for s in t.subjects]
     assert sorted(passes) == ["pair-K1-schemas-pass", "pair-K2-schemas-pass"]
     for alias in ("K1", "K2"):
         assert [s["subject"] for s in passes[f"pair-{alias}-schemas-pass"].inputs["subjects"]] == order
-        for subject in order:
-            deps = subjects[f"pair-{alias}-schemas-{subject}"].dependencies
-            assert passes[f"pair-{alias}-schemas-pass"].urn in deps
-            assert not any(f"pair-{alias}-schemas-{other}" in d.rsplit("::", 1)[1]
-                           for other in order for d in deps if other != subject), (alias, subject)
     assert passes["pair-K1-schemas-pass"].urn in passes["pair-K2-schemas-pass"].dependencies
     assert passes["pair-K1-schemas-pass"].inputs.get("expected_ids") is None
     assert passes["pair-K2-schemas-pass"].inputs["expected_ids"] == {
         s: [900 + i for i in range(len(spec["schemas"]))]
         for spec in passes["pair-K1-schemas-pass"].inputs["subjects"] for s in [spec["subject"]]}
-    for subject in order:
-        assert subjects[f"pair-K1-schemas-{subject}"].urn in subjects[f"pair-K2-schemas-{subject}"].dependencies
-        assert not any("pair-K2-" in d for d in subjects[f"pair-K1-schemas-{subject}"].dependencies)
+    assert not any("pair-K2-" in d for d in passes["pair-K1-schemas-pass"].dependencies)
 
 
 def test_the_topics_mm2_makes_are_two_resources_per_cluster_around_the_connectors():

@@ -68,8 +68,8 @@ def test_dynamic_providers_get_each_clusters_http_ca_and_secret_credentials(tmp_
         config = unwrap_secret(inputs["config"])
         assert config["source.cluster.security.protocol"] == config["target.cluster.security.protocol"] == "SASL_SSL"
         assert config["source.cluster.ssl.truststore.type"] == "PEM"
-    subjects = [r for r in regs if r.typ.endswith("SchemaSubject")]
-    assert subjects
+    subjects = [r for r in regs if r.typ.endswith("SchemaRegistrationPass")]
+    assert len(subjects) == 2
     for subject in subjects:
         inputs = subject.inputs
         assert inputs["ca"] == cas[inputs["label"]]

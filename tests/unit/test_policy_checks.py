@@ -7,6 +7,7 @@ as the engine passes them; tests/component_capture.py), so the compliant case is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -63,18 +64,37 @@ def pair_resources(topology: Topology) -> list[Res]:
     return as_policy_resources(registered(topology))
 
 
+SUBJECT_NAME = re.compile(r"^(pair-K\d-schemas)-(?!pass$)(.+)$")
+
+
+def subject_of(name: str) -> tuple[str, str] | None:
+    """`pair-K1-schemas-orders-value` -> (its registry's pass, the subject): a subject is an entry of the pass."""
+    found = SUBJECT_NAME.match(name)
+    return (f"{found[1]}-pass", found[2]) if found else None
+
+
 def named(resources: list[Res], name: str) -> Res:
-    return next(r for r in resources if r.name == name)
+    """The resource `name`, or for a subject its registry's pass (which holds it)."""
+    where = subject_of(name)
+    return next(r for r in resources if r.name == (where[0] if where else name))
 
 
 def edit(resources: list[Res], name: str, change: Callable[[dict[str, Any]], None]) -> list[Res]:
-    """A copy of the resources with `name`'s props changed by `change` (a name that is not there fails)."""
-    assert any(r.name == name for r in resources), f"no resource {name}"
+    """A copy of the resources with `name`'s props (for a subject: its entry in the pass) changed by `change`
+    (a name that is not there fails)."""
+    where = subject_of(name)
+    target = where[0] if where else name
+    assert any(r.name == target for r in resources), f"no resource {target}"
     out = []
     for r in resources:
-        if r.name == name:
+        if r.name == target:
             props = json.loads(json.dumps(r.props))
-            change(props)
+            if where:
+                entries = [e for e in props["subjects"] if e["subject"] == where[1]]
+                assert entries, f"no subject {where[1]} in {target}"
+                change(entries[0])
+            else:
+                change(props)
             r = replace(r, props=props)
         out.append(r)
     return out
@@ -92,7 +112,14 @@ def edit_config(resources: list[Res], name: str, **config: Any) -> list[Res]:
 
 
 def without(resources: list[Res], *names: str) -> list[Res]:
-    return [r for r in resources if r.name not in names]
+    """The resources without `names`; a subject's name drops that subject from its registry's pass."""
+    out = [r for r in resources if r.name not in names]
+    for name in names:
+        where = subject_of(name)
+        if where:
+            out = edit(out, where[0], lambda p, s=where[1]: p.update(
+                subjects=[e for e in p["subjects"] if e["subject"] != s]))
+    return out
 
 
 def add_topic(resources: list[Res], alias: str, topic: str, like: str = "orders") -> list[Res]:
@@ -297,9 +324,10 @@ def test_parity_compares_registries(prod_res, prod_ctx):
         {"schema": '"string"', "schemaType": "AVRO"}))
     changed = without(changed, "pair-K2-schemas-customers-value")
     report = run(checks.parity, changed, prod_ctx)
-    assert sorted(report.names()) == ["pair-K1-schemas-customers-value", "pair-K2-schemas-orders-value",
-                                      "pair-K2-schemas-payments-value"]
+    assert sorted(report.names()) == ["pair-K1-schemas-pass", "pair-K2-schemas-pass", "pair-K2-schemas-pass"]
     joined = "\n".join(report.messages)
+    for subject in ("customers-value", "orders-value", "payments-value"):
+        assert f"subject {subject!r}" in joined
     assert "registered in K1's registry only" in joined
     assert "(1 in K1's, 2 in K2's, first difference at version 2)" in joined
     assert "compatibility FULL in K1's registry and NONE in K2's" in joined
@@ -492,9 +520,9 @@ def test_security_rejects_plaintext_listeners_and_http(prod_res, prod_ctx):
                if r.provider_urn and r.provider_urn.endswith("pair-K1-provider") else r for r in changed]
     changed = edit_config(changed, "pair-mirror-mm2-k2-k1-source", **{"source.cluster.security.protocol":
                                                                       "SASL_PLAINTEXT"})
-    changed = edit(changed, "pair-K2-schemas-orders-value", lambda p: p.update(url="http://registry:8081"))
+    changed = edit(changed, "pair-K2-schemas-pass", lambda p: p.update(url="http://registry:8081"))
     report = run(checks.security, changed, prod_ctx)
-    assert report.names() == ["pair-K1-provider", "pair-mirror-mm2-k2-k1-source", "pair-K2-schemas-orders-value"]
+    assert report.names() == ["pair-K1-provider", "pair-mirror-mm2-k2-k1-source", "pair-K2-schemas-pass"]
     assert "connects with SASL_PLAINTEXT" in report.messages[0]
     assert "source.cluster.security.protocol=SASL_PLAINTEXT" in report.messages[1]
     assert "plain http (http://registry:8081)" in report.messages[2]
@@ -522,16 +550,16 @@ def test_security_missing_properties(prod_res, prod_ctx):
 # --- secrets --------------------------------------------------------------------------------------------------
 def test_secret_credentials_rejects_plain_passwords(prod_res, prod_ctx):
     plain = [replace(r, secret_paths=frozenset(), provider_secret_paths=frozenset())
-             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn or r.name == "pair-K1-schemas-orders-value"
+             if r.type in (PROVIDER, SCRAM, CONNECTOR) or r.provider_urn or r.name == "pair-K1-schemas-pass"
              else r for r in prod_res]
-    plain = edit(plain, "pair-K1-schemas-orders-value", lambda p: p.update(auth={"username": "u", "password": "p"}))
+    plain = edit(plain, "pair-K1-schemas-pass", lambda p: p.update(auth={"username": "u", "password": "p"}))
     report = run(checks.secret_credentials, plain, prod_ctx)
     connectors = [f"mm2-{f}-{k}" for f in ("k1-k2", "k2-k1") for k in ("checkpoint", "heartbeat", "source")]
     assert [(m, u.rsplit("::", 1)[-1]) for m, u in report.violations] == [
         *((f"the kafka provider of {a} gets its SASL password as plain text: it would be stored unencrypted in the "
            "state; pass it from a secret (pulumi config set --secret)", f"pair-{a}-provider") for a in ("K1", "K2")),
-        ("pair-K1-schemas-orders-value gets its HTTP credentials (auth) as plain text; pass them from a secret",
-         "pair-K1-schemas-orders-value"),
+        ("pair-K1-schemas-pass gets its HTTP credentials (auth) as plain text; pass them from a secret",
+         "pair-K1-schemas-pass"),
         *((f"the SCRAM credential pair-{a}-scram-mm2 gets its password as plain text; pass it from a secret",
            f"pair-{a}-scram-mm2") for a in ("K1", "K2")),
         *((f"connector pair-mirror-{c}'s config holds MM2's password and is not a secret; make it a secret output "
@@ -636,7 +664,7 @@ def test_destructive_rejects_schema_changes_that_break_readers(prod_res, prod_ct
     assert "registered version 1 is removed or rewritten" in destructive(prod_res, rewritten, prod_ctx).messages[0]
     assert "would be deleted with all its versions" in destructive(prod_res, gone, prod_ctx).messages[0]
     refused = destructive(prod_res, added, prod_ctx, compatible=False)
-    assert refused.names() == ["pair-K2-schemas-payments-value"]
+    assert refused.names() == ["pair-K2-schemas-pass"]
     assert "new version 2 is not FULL-compatible" in refused.messages[0]
     unreachable = destructive(prod_res, added, prod_ctx, compatible=ProbeError("K2's registry did not answer"))
     assert "could not check new version 2 against the registry" in unreachable.messages[0]
@@ -1096,3 +1124,25 @@ def test_a_plain_pulumi_kafka_acl_is_checked_like_a_binding_in_a_set(prod_res, p
     report = run(checks.consumers, rogue, prod_ctx)
     assert report.names() == ["rogue"]
     assert report.messages[0].startswith("User:orders-svc may WRITE 'K1.orders' (literal) on K2")
+
+
+def per_subject_layout(resources: list[Res]) -> list[Res]:
+    """The same stack as the per-subject layout declared it: one `SchemaSubject` per subject beside each pass."""
+    out = []
+    for r in resources:
+        out.append(r)
+        if r.type.endswith(":SchemaRegistrationPass"):
+            out += [replace(r, urn=r.urn.replace(":SchemaRegistrationPass::", ":SchemaSubject::").replace(
+                "-pass", f"-{s['subject']}"), type=r.type.replace("SchemaRegistrationPass", "SchemaSubject"),
+                props={**{k: v for k, v in r.props.items() if k != "subjects"}, **s}) for s in r.props["subjects"]]
+    return out
+
+
+def test_subjects_moving_from_their_own_resources_into_the_pass_are_no_deletion(prod_res, prod_ctx):
+    """Upgrading drops the `SchemaSubject` resources: the subjects are matched by registry and name, so the
+    policy sees them kept; a subject really dropped still is a deletion."""
+    old = [r for r in per_subject_layout(prod_res) if not r.type.endswith(":SchemaRegistrationPass")]
+    assert len(build_view(old).subjects) == len(build_view(prod_res).subjects) > 2
+    assert destructive(old, prod_res, prod_ctx).violations == []
+    dropped = destructive(old, without(prod_res, "pair-K2-schemas-customers-value"), prod_ctx)
+    assert [m.split(" would")[0] for m in dropped.messages] == ["subject 'customers-value' in K2's registry"]

@@ -10,7 +10,7 @@ import pytest
 import trustme
 
 from components.providers.connector import ConnectorProvider
-from components.providers.schema_subject import SchemaSubjectProvider
+from components.providers.schema_pass import SchemaPassProvider
 from tests.unit.loopback_server import Recorder, recorder, serve, write_ca
 
 USER = {"username": "registry-admin", "password": "pw-1"}
@@ -38,9 +38,9 @@ def other_ca(tmp_path: Path) -> str:
 def test_a_subject_is_deleted_over_https_with_the_stacks_ca_and_credentials(https_server: tuple[str, str],
                                                                             guarded: type[Recorder]) -> None:
     url, ca = https_server
-    props: dict[str, Any] = {"label": "K1", "url": f"{url}/apis/ccompat/v7", "subject": "orders-value",
+    props: dict[str, Any] = {"label": "K1", "url": f"{url}/apis/ccompat/v7", "subjects": [{"subject": "orders-value"}],
                              "auth": USER, "ca": ca}
-    SchemaSubjectProvider().delete("K1/orders-value", props)
+    SchemaPassProvider().delete("K1/registration-pass", props)
     assert guarded.served == [("DELETE", "/apis/ccompat/v7/subjects/orders-value"),
                               ("DELETE", "/apis/ccompat/v7/config/orders-value")]
 
@@ -48,10 +48,10 @@ def test_a_subject_is_deleted_over_https_with_the_stacks_ca_and_credentials(http
 def test_a_registry_signed_by_another_ca_is_refused(https_server: tuple[str, str], other_ca: str,
                                                    guarded: type[Recorder]) -> None:
     url, _ = https_server
-    props: dict[str, Any] = {"label": "K1", "url": f"{url}/apis/ccompat/v7", "subject": "orders-value",
+    props: dict[str, Any] = {"label": "K1", "url": f"{url}/apis/ccompat/v7", "subjects": [{"subject": "orders-value"}],
                              "auth": USER, "ca": other_ca}
     with pytest.raises(Exception, match="certificate verify failed"):
-        SchemaSubjectProvider().delete("K1/orders-value", props)
+        SchemaPassProvider().delete("K1/registration-pass", props)
     assert guarded.served == []
 
 

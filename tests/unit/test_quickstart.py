@@ -37,10 +37,21 @@ def _export() -> dict[str, Any]:
     ]}}
 
 
+PASS_ENTRY = {"urn": "urn:...::pulumi-python:dynamic/kafka-aa:SchemaRegistrationPass::pair-K2-schemas-pass",
+              "type": "pulumi-python:dynamic/kafka-aa:SchemaRegistrationPass",
+              "outputs": {"url": "http://127.0.0.1:28081/apis/ccompat/v7", "ids": {"orders-value": [1]},
+                          "subjects": [{"subject": "orders-value", "schemas": []}, {"subject": "payments-key"}]}}
+
+
 def test_tracked_resources_resolve_each_topic_to_its_providers_servers_and_skip_pending_deletes() -> None:
-    assert tracked_resources(_export()) == [
+    """Subjects as one resource each (stacks made before the pass owned them) and as entries of a pass."""
+    document = _export()
+    document["deployment"]["resources"].append(PASS_ENTRY)
+    assert tracked_resources(document) == [
         Tracked("connector", "http://127.0.0.1:28083", "mm2-K1-K2-source"),
         Tracked("subject", "http://127.0.0.1:18081/apis/ccompat/v7", "orders-value"),
+        Tracked("subject", "http://127.0.0.1:28081/apis/ccompat/v7", "orders-value"),
+        Tracked("subject", "http://127.0.0.1:28081/apis/ccompat/v7", "payments-key"),
         Tracked("topic", "127.0.0.1:19092", "orders"),
     ]
 
@@ -230,8 +241,8 @@ def test_pulumi_logged_raises_with_the_error_lines_and_the_log_path(
 
 def test_the_checked_types_are_the_ones_the_components_declare() -> None:
     from components.mirror_flows import MirrorConnector
-    from components.registry_schemas import SchemaSubject
-    from kaa.state_check import CONNECTOR_TYPE, SUBJECT_TYPE
+    from components.registry_schemas import SchemaRegistrationPass
+    from kaa.state_check import CONNECTOR_TYPE, SUBJECT_SET_TYPE
 
-    assert f"pulumi-python:{SchemaSubject._resource_type_name}" == SUBJECT_TYPE
+    assert f"pulumi-python:{SchemaRegistrationPass._resource_type_name}" == SUBJECT_SET_TYPE
     assert f"pulumi-python:{MirrorConnector._resource_type_name}" == CONNECTOR_TYPE

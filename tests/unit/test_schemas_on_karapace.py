@@ -12,7 +12,7 @@ import pytest
 
 import kaa.clients.json_http as json_http
 import kaa.clients.registry_client as registry_client
-from components.providers.schema_subject import SchemaSubjectProvider
+from components.providers.schema_pass import SchemaPassProvider
 from kaa.clients.pair_access import ClusterAccess, PairAccess
 from kaa.clients.registry_client import RegistryClient
 from kaa.direct_apply import apply_schemas
@@ -81,9 +81,11 @@ def test_a_loading_registry_is_named_not_read_as_empty(local: Topology, pair: tu
 
 
 def subject_props(url: str, peer: str, schemas: list[str], **extra: Any) -> dict[str, Any]:
-    return {"label": "K1", "url": url, "subject": "orders-value", "compatibility": "FULL", "auth": None,
-            "schemas": [{"schema": s, "schemaType": "AVRO"} for s in schemas], "check_urls": [url, peer],
-            "check_labels": ["K1", "K2"], "expected_ids": None, "peer_label": "", **extra}
+    """K1's registration pass holding one subject, orders-value, with `schemas`."""
+    return {"label": "K1", "url": url, "auth": None, "owns_subjects": True,
+            "subjects": [{"subject": "orders-value", "compatibility": "FULL",
+                          "schemas": [{"schema": s, "schemaType": "AVRO"} for s in schemas]}],
+            "check_urls": [url, peer], "check_labels": ["K1", "K2"], "expected_ids": None, "peer_label": "", **extra}
 
 
 V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}'
@@ -93,41 +95,41 @@ V2 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "str
 
 def test_the_provider_sees_no_change_and_keeps_versions_and_level(pair: tuple[PairAccess, State, State]) -> None:
     access, k1, _ = pair
-    provider = SchemaSubjectProvider()
+    provider = SchemaPassProvider()
     props = subject_props(access["K1"].schema_registry, access["K2"].schema_registry, [V1, V2])
     outs = provider.create(props).outs
-    assert outs["schemas"] == props["schemas"]  # the spec's text, not Karapace's
-    read = provider.read("K1/orders-value", outs).outs
-    assert read["schemas"] == props["schemas"] and read["ids"] == [1, 2]
-    assert not provider.diff("K1/orders-value", read, props).changes
+    assert outs["subjects"] == props["subjects"]  # the spec's text, not Karapace's
+    read = provider.read("K1/registration-pass", outs).outs
+    assert read["subjects"] == props["subjects"] and read["ids"] == {"orders-value": [1, 2]}
+    assert not provider.diff("K1/registration-pass", read, props).changes
     k1.requests.clear()
-    provider.update("K1/orders-value", read, props)
+    provider.update("K1/registration-pass", read, props)
     assert not [r for r in k1.requests if r[0] in ("DELETE", "PUT") or r == ("POST", "/subjects/orders-value/versions")]
     assert k1.levels == {"orders-value": "FULL"}
 
 
 def test_an_update_deletes_only_what_the_spec_removed_softly(pair: tuple[PairAccess, State, State]) -> None:
     access, k1, _ = pair
-    provider = SchemaSubjectProvider()
+    provider = SchemaPassProvider()
     urls = access["K1"].schema_registry, access["K2"].schema_registry
     outs = provider.create(subject_props(*urls, [V1, V2])).outs
     news = subject_props(*urls, [V1])
-    assert provider.diff("K1/orders-value", outs, news).changes
+    assert provider.diff("K1/registration-pass", outs, news).changes
     k1.requests.clear()
-    provider.update("K1/orders-value", outs, news)
+    provider.update("K1/registration-pass", outs, news)
     assert [r for r in k1.requests if r[0] == "DELETE"] == [("DELETE", "/subjects/orders-value/versions/2")]
     assert [v.deleted for v in k1.subjects["orders-value"]] == [False, True]
     assert k1.levels == {"orders-value": "FULL"}
-    provider.update("K1/orders-value", outs, subject_props(*urls, [V2], permanent_delete=True))
+    provider.update("K1/registration-pass", outs, subject_props(*urls, [V2], permanent_delete=True))
     assert ("DELETE", "/subjects/orders-value/versions/1?permanent=true") in k1.requests
     assert k1.levels == {"orders-value": "FULL"}  # Karapace dropped it with the last version; it is set again
 
 
 def test_the_provider_deletes_a_subject_softly_unless_told(pair: tuple[PairAccess, State, State]) -> None:
     access, k1, _ = pair
-    provider = SchemaSubjectProvider()
+    provider = SchemaPassProvider()
     outs = provider.create(subject_props(access["K1"].schema_registry, access["K2"].schema_registry, [V1])).outs
-    provider.delete("K1/orders-value", outs)
+    provider.delete("K1/registration-pass", outs)
     assert not [r for r in k1.requests if "permanent" in r[1]]
     assert k1.subjects["orders-value"][0].deleted
 
