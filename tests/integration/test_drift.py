@@ -150,11 +150,12 @@ def test_a_twin_mm2_cannot_alter_is_reported_and_follows_its_source_once_mm2_may
     grant = Acl("User:dr-mm2", "TOPIC", "PREFIXED", "K1.", "ALTER_CONFIGS")
     assert grant in derive(applied)["K2"].acls
     [broker] = local_pair.services(("kafka",), ("K2",))
-    start = broker.log_file.stat().st_size  # judge only what the broker logs from here on
+    [worker] = local_pair.services(("connect",), ("K2",))
+    start = {p: p.stat().st_size for p in (broker.log_file, worker.log_file)}  # judge only what is logged now on
 
-    def log_since_start() -> str:
-        with broker.log_file.open("rb") as log:
-            log.seek(start)
+    def log_since_start(path: Path) -> str:
+        with path.open("rb") as log:
+            log.seek(start[path])
             return log.read().decode("utf-8", errors="replace")
 
     admin(access, "K2").delete_acls([grant])
@@ -169,8 +170,14 @@ def test_a_twin_mm2_cannot_alter_is_reported_and_follows_its_source_once_mm2_may
     ], "the twin left behind")
     denied = ("Principal = User:dr-mm2 is Denied operation = ALTER_CONFIGS from host = 127.0.0.1 on resource = "
               "Topic:LITERAL:K1.dr-orders for request = IncrementalAlterConfigs")
-    eventually(lambda: denied in log_since_start(), 30,
+    eventually(lambda: denied in log_since_start(broker.log_file), 30,
                "the Denied ALTER_CONFIGS of K1.dr-orders in K2's authorizer log")
+    # MM2's own WARN for a real failure carries the exception on the next line (the false one never does).
+    refused = ("WARN Could not alter configuration of topic K1.dr-orders. "
+               "(org.apache.kafka.connect.mirror.MirrorSourceConnector)\n"
+               "org.apache.kafka.common.errors.TopicAuthorizationException")
+    eventually(lambda: refused in log_since_start(worker.log_file), 30,
+               "MM2's WARN with the TopicAuthorizationException for K1.dr-orders in K2's Connect log")
     # Grant back (source still changed): MM2 carries retention.ms to the twin; only K1's own change is left.
     admin(access, "K2").create_acls([grant])
     settle(applied, access, [
