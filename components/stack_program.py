@@ -1,10 +1,15 @@
 """Glue between the Pulumi program and the pure model: which stack file a Pulumi stack uses."""
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pulumi
 
+from kaa.acl_layout import CHECKED_ENV, refusal
 from kaa.clients.pair_access import PairAccess
 from kaa.clients.reachability import unreachable_parts
 from kaa.errors import SpecError
@@ -36,3 +41,34 @@ def stack_topology(stack: str, config: pulumi.Config) -> Topology:
         if problems:
             raise pulumi.RunError("parts of the pair cannot be reached:\n" + "\n".join(problems))
     return topology
+
+
+def refuse_old_acl_layout() -> None:
+    """Stop before any resource is declared when the stack's state still holds one ACL resource per binding.
+
+    The program declares ACL sets; run on such a state, Pulumi would create the sets (adopting the live bindings)
+    and then delete every old resource, and with it its binding. `kaa pulumi up` migrates first (and says so
+    through `KAA_ACL_LAYOUT_CHECKED`); a user's own `pulumi` gets one line naming `kaa migrate` instead. The state
+    is read with the engine that runs the program (`pulumi stack export`, no secrets decrypted); where it cannot
+    be read, a warning says what to run rather than blocking every update.
+    """
+    stack = pulumi.get_stack()
+    if os.environ.get(CHECKED_ENV) == stack:
+        return
+    name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}"
+    cli = shutil.which("pulumi")
+    reason = "no pulumi on PATH"
+    if cli:
+        try:
+            done = subprocess.run([cli, "stack", "export", "--stack", name], capture_output=True,
+                                  text=True, timeout=300)
+            if done.returncode == 0:
+                message = refusal(json.loads(done.stdout or "{}"), stack)
+                if message:
+                    raise pulumi.RunError(message)
+                return
+            reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+    pulumi.log.warn(f"could not read stack {stack}'s state to check for per-binding ACL resources ({reason}); if "
+                    f"it was made before ACL sets, run `scripts/kaa migrate --stack {stack}` once before `pulumi up`")

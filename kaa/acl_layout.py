@@ -6,7 +6,9 @@ no-op) and then delete every old resource, which deletes its binding: the ACLs w
 update. So before the first update with sets, the old resources leave the state (and only the state):
 `pulumi stack export`, drop the old resources and every reference to them, `pulumi stack import`. The live
 bindings stay where they are, and the update's sets adopt them. `kaa migrate`, `kaa pulumi up` and
-`kaa quickstart` do this; users with their own Pulumi run `kaa migrate --stack <stack>` once before `pulumi up`.
+`kaa quickstart` do this; users with their own Pulumi run `kaa migrate --stack <stack>` once before `pulumi up`,
+and the program refuses to run on a state that still holds them (`refusal`), so a forgotten migration stops the
+update before anything changes instead of deleting the bindings.
 
 Only the components' own ACL resources (children of a `KafkaCluster`) are dropped; other `Acl` resources a
 program declares stay managed as before.
@@ -22,6 +24,10 @@ from typing import Any
 
 OLD_ACL_TYPE = "kafka:index/acl:Acl"
 CLUSTER_TYPE = "kafka-aa:index:KafkaCluster"
+
+# Set by `kaa pulumi up` and `kaa quickstart` to the stack's name once they migrated it, so the program need not
+# read the state again.
+CHECKED_ENV = "KAA_ACL_LAYOUT_CHECKED"
 
 # Runs `pulumi ARGS` for the stack in question and returns its stdout (raising when pulumi fails).
 Runner = Callable[[Sequence[str]], str]
@@ -76,3 +82,15 @@ def summary(stack: str | None, urns: Sequence[str], dry_run: bool = False) -> st
     verb = "would remove" if dry_run else "removed"
     return (f"{name}: {verb} {len(urns)} per-binding ACL resources (kafka:index/acl:Acl) from the state only; the "
             "live ACLs stay, and the next `pulumi up` adopts them into one ACL set per principal and cluster")
+
+
+def refusal(document: Mapping[str, Any], stack: str) -> str | None:
+    """Why the program must not run on this exported state (it still holds per-binding ACL resources), or None."""
+    urns = old_layout_acls(document)
+    if not urns:
+        return None
+    return (f"stack {stack}: the state still holds {len(urns)} per-binding ACL resources ({OLD_ACL_TYPE}); this "
+            "version keeps each principal's ACLs in one set per cluster, and an update now would delete those "
+            f"bindings from the clusters right after creating the sets. Run `scripts/kaa migrate --stack {stack}` "
+            "once (it moves them out of the state only; no ACL is touched), then `pulumi up` again "
+            "(`scripts/kaa pulumi up` does both)")

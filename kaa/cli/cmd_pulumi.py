@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from kaa.acl_layout import migrate_acl_layout, summary
+from kaa.acl_layout import CHECKED_ENV, migrate_acl_layout, summary
 from kaa.cli.cmd_migrate import stack_runner
 from kaa.pulumi_engine import (
     PARALLEL,
@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if args.args[:1] == ["up"]:
         try:
             urns = migrate_acl_layout(stack_runner(env, stack))
+            if stack:  # migrated: the program need not read the state again
+                env = {**env, CHECKED_ENV: stack}
         except EngineError as exc:  # e.g. no such stack yet: pulumi up says so itself
             print(f"kaa: could not read the stack's state to check its ACL layout: {str(exc).splitlines()[0]}",
                   file=sys.stderr, flush=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Message, Producer
 
-from kaa.acl_layout import migrate_acl_layout, summary
+from kaa.acl_layout import CHECKED_ENV, migrate_acl_layout, summary
 from kaa.cli.cmd_migrate import stack_runner
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.clients.pair_access import PairAccess
@@ -188,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         began = phase(3, f"pulumi up --stack local (full diff in {log})")
         log.write_text("")
         migrated = migrate_acl_layout(stack_runner(env, LOCAL_STACK))
+        env = {**env, CHECKED_ENV: LOCAL_STACK}  # migrated: the program need not read the state again
         if migrated:
             print(f"      {summary(LOCAL_STACK, migrated)}", flush=True)
         reconcile_state(LOCAL_STACK, env, pair_lister(pair), log, args.verbose)

@@ -2,7 +2,8 @@
 with `kaa migrate` + `pulumi up` and loses nothing: while the update runs, a watcher asks both clusters again and
 again whether every derived binding and topic is there; the update's steps create the sets and delete or replace
 nothing; afterwards the live ACLs, topics, schema IDs and connectors are what they were, and a preview is clean.
-Without the migration the preview would delete every old binding after the sets adopt them (checked too)."""
+Without the migration the update would delete every old binding after the sets adopt them, so a plain `pulumi
+preview` or `pulumi up` stops first, naming `kaa migrate`, with nothing changed (checked too)."""
 from __future__ import annotations
 
 import json
@@ -106,13 +107,17 @@ def test_an_old_layout_stack_upgrades_to_acl_sets_without_losing_an_acl(stack: P
     ids_before = {a: {s.subject: [v.id for v in registries[a].all_versions(s.subject)] for s in state[a].subjects}
                   for a in topology.aliases}
 
-    # 2. Today's program without the migration: the update would delete every old binding (what the migration
-    # prevents), after creating the sets.
+    # 2. Today's program without the migration would delete every old binding after creating the sets: a user's
+    # own `pulumi preview` and `pulumi up` stop before anything changes, naming the command that fixes it.
     use_program(stack, ROOT / "__main__.py")
-    unmigrated = stack.preview_json()
-    deletes = [s for s in unmigrated["steps"] if s.get("op") == "delete"]
-    assert len(deletes) == types.count(OLD_ACL_TYPE)
-    assert {s["urn"].split("::")[2].split("$")[-1] for s in deletes} == {OLD_ACL_TYPE}
+    for command in (("preview",), ("up", "--yes", "--skip-preview")):
+        refused = stack.run(*command, check=False)
+        assert refused.returncode != 0, f"pulumi {command[0]} ran on an unmigrated state"
+        said = refused.stdout + refused.stderr
+        assert f"the state still holds {types.count(OLD_ACL_TYPE)} per-binding ACL resources" in said, said[-2000:]
+        assert f"scripts/kaa migrate --stack {stack.name}" in said, said[-2000:]
+    assert resource_types(stack) == types
+    assert acls_before == {a: ours(a) for a in topology.aliases}, "the refused update touched a live ACL"
 
     # 3. Migrate (state only), then upgrade while a watcher checks every binding and topic stays live.
     def pulumi(args: Sequence[str]) -> str:
