@@ -133,5 +133,5 @@ def test_upgrading_from_chained_subjects_deletes_and_registers_nothing(
 
 
 def json_events(text: str) -> list[dict[str, Any]]:
-    from benchmarks.pulumi_bench import json_stream
-    return json_stream(text)
+    from kaa.up_summary import json_events as events
+    return events(text)
