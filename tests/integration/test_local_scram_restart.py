@@ -2,7 +2,9 @@
 
 Kafka 4.1.2 replays a metadata log without a snapshot in one delta, and its ScramDelta.apply drops every
 SCRAM-SHA-512 user when that delta meets a removal first (docs/local-pair.md). Runs one private broker (K1 only,
-ports 39092/39093, its own state folder): the shared pair is not touched.
+ports 17092/17093, its own state folder): the shared pair is not touched. Its ports are below Linux's ephemeral
+range (32768-60999): a port in that range can be held as the local end of any client connection of the run, and a
+broker cannot listen on it then (the check for a free port only sees listeners).
 """
 from __future__ import annotations
 
@@ -38,10 +40,10 @@ KAFKA_DEFAULT_SNAPSHOTS = {"metadata.log.max.snapshot.interval.ms": "3600000"}
 
 def private_stack(folder: Path) -> Path:
     clusters = {
-        "K1": {"bootstrap_servers": ["127.0.0.1:39092"], "schema_registry": "http://127.0.0.1:38081",
-               "connect": "http://127.0.0.1:38083"},
-        "K2": {"bootstrap_servers": ["127.0.0.1:39192"], "schema_registry": "http://127.0.0.1:38181",
-               "connect": "http://127.0.0.1:38183"},
+        "K1": {"bootstrap_servers": ["127.0.0.1:17092"], "schema_registry": "http://127.0.0.1:17081",
+               "connect": "http://127.0.0.1:17083"},
+        "K2": {"bootstrap_servers": ["127.0.0.1:17192"], "schema_registry": "http://127.0.0.1:17181",
+               "connect": "http://127.0.0.1:17183"},
     }
     path = folder / "private.yaml"
     path.write_text(yaml.safe_dump({"clusters": clusters}), encoding="utf-8")
