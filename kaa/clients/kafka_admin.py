@@ -157,15 +157,17 @@ class KafkaAdmin:
         }
 
     def create_acls(self, acls: Iterable[Acl]) -> None:
-        bindings = [self._binding(a) for a in acls]
+        """Creates the bindings, each once (the client refuses a request that names one twice)."""
+        bindings = [self._binding(a) for a in dict.fromkeys(acls)]
         for batch in _batches(bindings):
             _wait(self.admin.create_acls(list(batch), request_timeout=self.timeout), "create ACL")
 
     def delete_acls(self, acls: Iterable[Acl]) -> None:
+        """Deletes the bindings, each named once (the client refuses a request that names one twice)."""
         filters = [
             AclBindingFilter(_rtype(a.resource_type), a.resource_name, ResourcePatternType[a.pattern_type],
                              a.principal, a.host, AclOperation[a.operation], AclPermissionType[a.permission])
-            for a in acls
+            for a in dict.fromkeys(acls)
         ]
         for batch in _batches(filters):
             _wait(self.admin.delete_acls(list(batch), request_timeout=self.timeout), "delete ACL")

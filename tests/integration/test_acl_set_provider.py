@@ -48,6 +48,6 @@ def test_an_acl_set_is_created_read_updated_and_deleted_on_the_real_cluster(
         assert admin.acls(PRINCIPAL) == outside
         assert admin.acls(NEIGHBOUR) == neighbour
     finally:
-        admin.delete_acls([*first, *second, *outside, *neighbour])
+        admin.delete_acls(first | second | outside | neighbour)
     assert not admin.acls(PRINCIPAL) and not admin.acls(NEIGHBOUR)
 
