@@ -24,6 +24,18 @@ LOCAL_PASSPHRASE = "kaa-local-only"
 PARALLEL = {"up": 128, "update": 128, "preview": 128, "refresh": 32, "destroy": 128}
 
 
+# Commands whose failure, when it is only the kafka provider's connection race (kaa/up_summary.py,
+# connection_race_only), `kaa pulumi`, `kaa quickstart` and the tests run once more: the steps that failed sent
+# nothing, what succeeded is in the state, so the rerun does only what is left (docs/pulumi.md).
+RACE_RERUN = frozenset({"up", "update", "destroy", "refresh"})
+
+
+def race_rerun_note(command: str) -> str:
+    return (f"the kafka provider lost a race opening its connection to a cluster's controller (`kafka: broker not "
+            f"connected`: the failed steps sent nothing); running `pulumi {command}` once more "
+            "(docs/pulumi.md, \"A race in the kafka provider\")")
+
+
 class EngineError(KaaError):
     """The Pulumi engine could not be set up or failed to run."""
 

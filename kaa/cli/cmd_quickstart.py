@@ -27,10 +27,18 @@ from kaa.errors import KaaError
 from kaa.local import LocalPair
 from kaa.local.runtime import cache_dir
 from kaa.polling import poll
-from kaa.pulumi_engine import LOCAL_STACK, ROOT, engine_env, run_pulumi, with_local_passphrase
+from kaa.pulumi_engine import (
+    LOCAL_STACK,
+    RACE_RERUN,
+    ROOT,
+    engine_env,
+    race_rerun_note,
+    run_pulumi,
+    with_local_passphrase,
+)
 from kaa.schemas.wire_format import decode_avro, encode_avro, schema_id_of
 from kaa.state_check import Lister, divergence_message, missing_resources, tracked_resources
-from kaa.up_summary import error_lines, outputs_summary, update_counts
+from kaa.up_summary import connection_race_only, error_lines, outputs_summary, update_counts
 
 # The local pair's fixed credentials (local defaults, set as Pulumi config secrets of the local stack).
 LOCAL_CREDENTIALS = {"adminUsername": "admin", "adminPassword": "admin-secret", "mm2Password": "mm2-local-secret"}
@@ -150,13 +158,18 @@ def log_path() -> Path:
 
 
 def pulumi_logged(args: list[str], env: dict[str, str], log: Path, verbose: bool, cwd: Path = ROOT) -> str:
-    """Run pulumi, appending its output to `log` (and to the terminal with --verbose); its output on success."""
-    result = run_pulumi(args, env, cwd=cwd, capture=True, check=False)
-    text = (result.stdout or "") + (result.stderr or "")
-    with log.open("a") as handle:
-        handle.write(f"$ pulumi {' '.join(args)}\n{text}\n")
-    if verbose:
-        print(text)
+    """Run pulumi, appending its output to `log` (and to the terminal with --verbose); its output on success. A
+    command that failed only for the kafka provider's connection race is run once more (kaa/pulumi_engine.py)."""
+    for attempt in (1, 2):
+        result = run_pulumi(args, env, cwd=cwd, capture=True, check=False)
+        text = (result.stdout or "") + (result.stderr or "")
+        with log.open("a") as handle:
+            handle.write(f"$ pulumi {' '.join(args)}\n{text}\n")
+        if verbose:
+            print(text)
+        if attempt == 2 or result.returncode == 0 or args[0] not in RACE_RERUN or not connection_race_only(text):
+            break
+        print(f"      {race_rerun_note(args[0])}", flush=True)
     if result.returncode != 0:
         raise KaaError(f"pulumi {args[0]} failed (exit {result.returncode}); full output in {log}:\n  "
                        + "\n  ".join(error_lines(text)))

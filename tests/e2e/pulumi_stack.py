@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,10 @@ import yaml
 
 from kaa.clients.kafka_admin import KafkaAdmin
 from kaa.local import LocalPair
-from kaa.pulumi_engine import ROOT
+from kaa.pulumi_engine import RACE_RERUN, ROOT, race_rerun_note
 from kaa.topology.derive import derive
 from kaa.topology.spec import load_topology
+from kaa.up_summary import connection_race_only
 
 PASSPHRASE = "kaa-e2e-only"
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "kaa", "stacks", ".venv")
@@ -41,6 +43,11 @@ class PulumiStack:
         cmd = ["pulumi", *args, "--stack", self.name, "--non-interactive"]
         result = subprocess.run(cmd, cwd=self.project_dir, env=self.env, text=True, capture_output=True,
                                 timeout=timeout)
+        if result.returncode != 0 and args[0] in RACE_RERUN and connection_race_only(
+                result.stdout + "\n" + result.stderr):
+            print(f"{self.name}: {race_rerun_note(args[0])}", file=sys.stderr, flush=True)  # as `kaa pulumi` does
+            result = subprocess.run(cmd, cwd=self.project_dir, env=self.env, text=True, capture_output=True,
+                                    timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(cmd[:3])} failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
                                  f"{result.stderr[-4000:]}")
@@ -56,7 +63,7 @@ class PulumiStack:
                 self.run("config", "set", "--path", f"credentials.{alias}.{key}", secret, value)
 
     def up(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = self.run("up", "--yes", "--skip-preview", *extra, check=False)  # once: nothing to rerun
+        result = self.run("up", "--yes", "--skip-preview", *extra, check=False)
         if check and result.returncode != 0:
             raise AssertionError(f"pulumi up failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
                                  f"{result.stderr[-4000:]}")

@@ -99,6 +99,7 @@ def test_kaa_pulumi_up_migrates_first_and_preview_never_touches_the_state(monkey
     monkeypatch.setattr(cmd_pulumi, "engine_env", lambda: {})
     monkeypatch.setattr(cmd_pulumi.os, "chdir", lambda path: None)
     monkeypatch.setattr(cmd_pulumi.os, "execvpe", lambda file, argv, env: execs.append(argv))
+    monkeypatch.setattr(cmd_pulumi, "run_logged", lambda command, env: (execs.append(["pulumi", *command]), (0, ""))[1])
     cmd_pulumi.run(argparse.Namespace(args=["preview", "--stack", "prod", "--diff"]))
     parallel = ["--parallel", str(cmd_pulumi.PARALLEL["preview"])]  # the project's setting (kaa/pulumi_engine.py)
     assert calls == [] and execs == [["pulumi", "preview", *parallel, "--stack", "prod", "--diff"]]

@@ -10,7 +10,15 @@ import pytest
 
 from kaa import pulumi_engine
 from kaa.pulumi_engine import EngineError
-from kaa.up_summary import condensed, engine_failure, error_lines, json_events, urn_name
+from kaa.up_summary import (
+    CONNECTION_RACE,
+    condensed,
+    connection_race_only,
+    engine_failure,
+    error_lines,
+    json_events,
+    urn_name,
+)
 
 STREAMS = Path(__file__).parent / "engine_streams"
 
@@ -93,3 +101,60 @@ def test_run_pulumi_fails_with_the_engines_error_lines(monkeypatch: pytest.Monke
         "failed steps (1): create pulumi-python:dynamic:Resource thing-7",
         "stderr: error: update failed",
     ]
+
+
+# --- the kafka provider's connection race (kaa/up_summary.py connection_race_only) ---------------------------------
+RACE_CI = (STREAMS / "kafka-connection-race-ci.txt").read_text()
+
+
+@pytest.mark.parametrize("recording", ["kafka-connection-race-ci.txt", "kafka-connection-race.eventlog",
+                                       "kafka-connection-race-diff.txt", "kafka-connection-race-destroy.txt"])
+def test_the_connection_race_is_recognised_in_each_form_the_engine_reports_it(recording: str) -> None:
+    assert connection_race_only((STREAMS / recording).read_text())
+
+
+def test_in_diff_output_another_error_beside_the_race_is_not_the_race() -> None:
+    diff = (STREAMS / "kafka-connection-race-diff.txt").read_text()
+    other = diff.replace("error: update failed", "error: Program failed with an unhandled exception:", 1)
+    assert other != diff and not connection_race_only(other)
+
+
+def test_an_event_log_with_a_step_failing_without_the_race_is_not_the_race() -> None:
+    log = (STREAMS / "kafka-connection-race.eventlog").read_text()
+    assert log.count("kafka: broker not connected") >= 3
+    assert not connection_race_only(log.replace("kafka: broker not connected", "kafka: Topic already exists"))
+    failed = next(line for line in log.splitlines() if "resOpFailedEvent" in line)
+    other = json.loads(failed)
+    other["resOpFailedEvent"]["metadata"]["urn"] = other["resOpFailedEvent"]["metadata"]["urn"] + "-other"
+    assert not connection_race_only(log + json.dumps(other) + "\n")  # a failed step the diagnostics do not name
+
+
+@pytest.mark.parametrize("recording", ["dynamic-provider-fails.jsonl", "dynamic-provider-fails.txt",
+                                       "kafka-unreachable.jsonl"])
+def test_other_failures_are_not_the_race(recording: str) -> None:
+    assert not connection_race_only((STREAMS / recording).read_text())
+
+
+def test_one_step_failing_for_another_cause_beside_the_race_is_not_the_race() -> None:
+    other = RACE_CI.replace(
+        "  kafka:index:Topic (pair-K2-topic-customers):\n"
+        "    error:   sdk-v2/provider2.go:572: sdk.helper_schema: kafka: broker not connected: provider=kafka@3.12.3\n"
+        "    error: 1 error occurred:\n"
+        "    \t* kafka: broker not connected\n",
+        "  kafka:index:Topic (pair-K2-topic-customers):\n"
+        "    error: 1 error occurred:\n"
+        "    \t* kafka server: Topic with this name already exists\n")
+    assert other != RACE_CI and not connection_race_only(other)
+
+
+def test_a_program_error_on_the_stack_beside_the_race_is_not_the_race() -> None:
+    other = RACE_CI.replace("    error: update failed\n",
+                            "    error: update failed\n    error: Program failed with an unhandled exception:\n")
+    assert other != RACE_CI and not connection_race_only(other)
+
+
+def test_no_diagnostics_or_only_the_engines_lines_are_not_the_race() -> None:
+    assert not connection_race_only("")
+    assert not connection_race_only("Diagnostics:\n  pulumi:pulumi:Stack (p-s):\n    error: update failed\n")
+    head = RACE_CI.split("Diagnostics:")[0]
+    assert CONNECTION_RACE in head and not connection_race_only(head)  # progress lines alone say too little

@@ -246,3 +246,31 @@ def test_the_checked_types_are_the_ones_the_components_declare() -> None:
 
     assert f"pulumi-python:{SchemaRegistrationPass._resource_type_name}" == SUBJECT_SET_TYPE
     assert f"pulumi-python:{MirrorConnector._resource_type_name}" == CONNECTOR_TYPE
+
+
+RACE_TEXT = (Path(__file__).parent / "engine_streams" / "kafka-connection-race-ci.txt").read_text()
+
+
+@pytest.mark.parametrize("outputs, runs, fails", [
+    ([(RACE_TEXT, 255), ("ok", 0)], 2, False),  # lost only the race: once more, and it converged
+    ([(RACE_TEXT, 255), (RACE_TEXT, 255), ("ok", 0)], 2, True),  # once more only
+    ([("x\nerror: boom\n", 255), ("ok", 0)], 1, True),  # any other failure: not again
+])
+def test_pulumi_logged_runs_a_command_that_lost_only_the_connection_race_once_more(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        outputs: list[tuple[str, int]], runs: int, fails: bool) -> None:
+    ran: list[list[str]] = []
+
+    def run_pulumi(args: list[str], *a: Any, **k: Any) -> _Done:
+        ran.append(args)
+        return _Done(*outputs[len(ran) - 1])
+    monkeypatch.setattr(cmd_quickstart, "run_pulumi", run_pulumi)
+    log = tmp_path / "l.log"
+    if fails:
+        with pytest.raises(KaaError, match="pulumi up failed"):
+            cmd_quickstart.pulumi_logged(["up", "--yes"], {}, log, verbose=False)
+    else:
+        assert cmd_quickstart.pulumi_logged(["up", "--yes"], {}, log, verbose=False) == "ok"
+    assert ran == [["up", "--yes"]] * runs
+    assert log.read_text().count("$ pulumi up --yes") == runs
+    assert ("running `pulumi up` once more" in capsys.readouterr().out) == (runs == 2)
