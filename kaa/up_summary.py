@@ -159,21 +159,17 @@ def connection_race_only(output: str) -> bool:
         messages = [block.split("error:", 1)[1] for block in error_blocks(output)]
         return (any(CONNECTION_RACE in m for m in messages)
                 and all(CONNECTION_RACE in m or m.strip().startswith(ENGINE_AFTERMATH) for m in messages))
-    blocks: list[tuple[str, list[str], list[str]]] = []  # (resource type, its error messages, all its lines)
+    blocks: list[tuple[str, list[str]]] = []  # (resource type, its `error:` messages)
     for line in lines[heads[-1] + 1:]:
-        stripped = line.strip()
-        if stripped == "Resources:" or (stripped and not line.startswith(" ")):
+        if line.strip() and not line.startswith(" "):  # `Resources:` or whatever follows the section
             break
-        if line.startswith("  ") and not line.startswith("   ") and stripped.endswith("):"):
-            blocks.append((stripped.split(" (", 1)[0], [], []))  # `kafka:index:Topic (pair-K2-orders):`
-        elif blocks and stripped:
-            blocks[-1][2].append(stripped)
-            if stripped.startswith("error:"):
-                blocks[-1][1].append(stripped[len("error:"):])
-    failing = [(kind, errors, every) for kind, errors, every in blocks if errors]
-    return (any(kind != "pulumi:pulumi:Stack" for kind, _, _ in failing)
-            and all(_race_or_aftermath(kind, errors if kind == "pulumi:pulumi:Stack" else every)
-                    for kind, errors, every in failing))
+        if line.startswith("  ") and line[2] != " " and line.rstrip().endswith("):"):
+            blocks.append((line.strip().split(" (", 1)[0], []))  # `  kafka:index:Topic (pair-K2-orders):`
+        elif blocks and line.strip().startswith("error:"):
+            blocks[-1][1].append(line.strip()[len("error:"):])
+    failing = [(kind, errors) for kind, errors in blocks if errors]
+    return (any(kind != "pulumi:pulumi:Stack" for kind, _ in failing)
+            and all(_race_or_aftermath(kind, errors) for kind, errors in failing))
 
 
 def outputs_summary(outputs: Mapping[str, Any]) -> list[str]:

@@ -158,3 +158,62 @@ def test_no_diagnostics_or_only_the_engines_lines_are_not_the_race() -> None:
     assert not connection_race_only("Diagnostics:\n  pulumi:pulumi:Stack (p-s):\n    error: update failed\n")
     head = RACE_CI.split("Diagnostics:")[0]
     assert CONNECTION_RACE in head and not connection_race_only(head)  # progress lines alone say too little
+
+
+def test_the_first_resource_named_in_the_diagnostics_counts_too() -> None:
+    first = "  kafka:index:Topic (pair-K2-topic-shipments):\n"
+    assert first in RACE_CI
+    other = RACE_CI.replace(
+        first + "    error:   sdk-v2/provider2.go:572: sdk.helper_schema: kafka: broker not connected: "
+        "provider=kafka@3.12.3\n    error: 1 error occurred:\n    \t* kafka: broker not connected\n",
+        first + "    error: 1 error occurred:\n    \t* kafka server: Policy violation\n")
+    assert other != RACE_CI and not connection_race_only(other)
+
+
+def test_a_resource_error_naming_the_race_only_in_a_continuation_line_is_not_enough() -> None:
+    # The provider's own `error:` line names the race; a continuation line under another error does not count.
+    text = ("Diagnostics:\n  kafka:index:Topic (t):\n    error: 1 error occurred:\n    \t* kafka: broker not "
+            "connected\n    error: kafka server: Policy violation\n\nResources:\n")
+    assert not connection_race_only(text)
+    assert not connection_race_only(text.replace("    error: kafka server: Policy violation\n", ""))
+    provider_line = "    error:   sdk-v2/provider2.go:572: kafka: broker not connected: provider=kafka@3.12.3\n"
+    assert connection_race_only(text.replace("    error: kafka server: Policy violation\n", provider_line))
+
+
+def test_diff_output_with_only_the_engines_own_lines_is_not_the_race() -> None:
+    assert not connection_race_only("error: update failed\nTraceback (most recent call last):\n  x\nKeyboardInterrupt")
+
+
+RACE_LOG = (STREAMS / "kafka-connection-race.eventlog").read_text()
+
+
+def _events(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _stack_urn(events: list[dict]) -> str:
+    urns = [(e.get("resourcePreEvent") or {}).get("metadata", {}).get("urn", "") for e in events]
+    return next(urn for urn in urns if "::pulumi:pulumi:Stack::" in urn)
+
+
+def test_an_event_log_where_only_the_stack_has_errors_is_not_the_race() -> None:
+    events = [e for e in _events(RACE_LOG)
+              if "resOpFailedEvent" not in e and "::kafka:index/topic:Topic::" not in
+              (e.get("diagnosticEvent") or {}).get("urn", "")]
+    stack_urn = _stack_urn(_events(RACE_LOG))
+    events.append({"sequence": 999, "diagnosticEvent": {"urn": stack_urn, "severity": "error",
+                                                        "message": "update failed\n"}})
+    assert not connection_race_only("\n".join(json.dumps(e) for e in events))
+
+
+def test_in_an_event_log_the_stack_may_carry_the_engines_aftermath() -> None:
+    events = _events(RACE_LOG)
+    stack_urn = _stack_urn(events)
+    for event in events:
+        diagnostic = event.get("diagnosticEvent") or {}
+        if diagnostic.get("severity") == "error" and not diagnostic.get("urn"):
+            diagnostic["urn"] = stack_urn  # as the engine sends "update failed" on the stack in some versions
+    moved = "\n".join(json.dumps(e) for e in events)
+    assert moved != RACE_LOG and connection_race_only(moved)
+    program = moved.replace('"message": "update failed\\n"', '"message": "Program failed with an unhandled exception"')
+    assert program != moved and not connection_race_only(program)
