@@ -44,6 +44,7 @@ started=$SECONDS
 export GOFLAGS="-mod=mod -buildvcs=false"   # go.mod gains a replace; go.sum needs nothing for a local dir
 build="$out/build"
 rm -rf "$build" "$out/.complete"
+trap 'rm -rf "$build" "$binary.tmp"' EXIT   # the build tree is only needed while building
 cp -r "$standin" "$build"
 chmod -R u+w "$build"
 sarama_dir="$(cd "$build" && go mod download -json "github.com/IBM/sarama@$sarama_version" |
@@ -51,7 +52,7 @@ sarama_dir="$(cd "$build" && go mod download -json "github.com/IBM/sarama@$saram
 [ -d "$sarama_dir" ] || die "cannot download github.com/IBM/sarama@$sarama_version"
 cp -r "$sarama_dir" "$build/sarama-patched"
 chmod -R u+w "$build/sarama-patched"
-(cd "$build/sarama-patched" && patch -p1 --forward --quiet <"$patch_file") ||
+(cd "$build/sarama-patched" && patch -p1 --forward --fuzz=0 --quiet <"$patch_file") ||
   die "sarama-race.patch does not apply to github.com/IBM/sarama@$sarama_version"
 echo "replace github.com/IBM/sarama => ./sarama-patched" >>"$build/go.mod"
 
