@@ -81,23 +81,28 @@ def _state_topics(stack: PulumiStack) -> set[str]:
             if r["type"] == "kafka:index/topic:Topic"}
 
 
-def test_an_up_that_lost_the_race_is_run_once_more_and_completes(stack, local_pair, tmp_path):
-    marker = tmp_path / "race-armed"
+def kaa_pulumi_with_the_race(stack: PulumiStack, command: str, header: str, marker: Path) -> None:
+    """`scripts/kaa pulumi COMMAND` as a user types it, with the plugin's race armed (KAA_TEST_RACE_MARKER):
+    checks that the first attempt lost the race, that kaa said it ran the command once more, and that the one
+    rerun succeeded without the race. Each attempt's output starts with `HEADER (STACK):`."""
     env = {**stack.env, "KAA_TEST_RACE_MARKER": str(marker)}
-    # what a user types; the stack's config file lives beside the linked project, not in the repo
-    done = subprocess.run([str(ROOT / "scripts" / "kaa"), "pulumi", "up", "--stack", NAME, "--yes", "--skip-preview",
-                           "--config-file", str(stack.config_file)], env=env, text=True, capture_output=True,
-                          timeout=1200)
+    # the stack's config file lives beside the linked project, not in the repo (kaa pulumi runs in the repo)
+    done = subprocess.run([str(ROOT / "scripts" / "kaa"), "pulumi", command, "--stack", NAME, "--yes",
+                           "--skip-preview", "--config-file", str(stack.config_file)], env=env, text=True,
+                          capture_output=True, timeout=1200)
     shown = f"stdout:\n{done.stdout[-6000:]}\nstderr:\n{done.stderr[-3000:]}"
     assert marker.is_file(), f"no plugin process armed the race (KAA_TEST_RACE_MARKER was not created):\n{shown}"
-    # the first attempt really lost the race (its failed steps say so), kaa said it ran up again, and the second
-    # attempt had no race: each `pulumi up` starts its output with "Updating (STACK):"
-    attempts = done.stdout.split(f"Updating ({NAME}):")[1:]
-    assert attempts and CONNECTION_RACE in attempts[0], f"the first `pulumi up` did not hit the race:\n{shown}"
-    assert f"kaa: {race_rerun_note('up')}" in done.stderr, f"kaa pulumi did not run up once more:\n{shown}"
+    attempts = done.stdout.split(f"{header} ({NAME}):")[1:]
+    assert attempts and CONNECTION_RACE in attempts[0], f"the first `pulumi {command}` did not hit the race:\n{shown}"
+    assert f"kaa: {race_rerun_note(command)}" in done.stderr, f"kaa pulumi did not run {command} once more:\n{shown}"
     assert done.stderr.count("once more") == 1 and len(attempts) == 2, f"not exactly one rerun:\n{shown}"
     assert CONNECTION_RACE not in attempts[1], f"the rerun hit the race too:\n{shown}"
-    assert done.returncode == 0, f"kaa pulumi up exited {done.returncode} after the rerun:\n{shown}"
+    assert done.returncode == 0, f"kaa pulumi {command} exited {done.returncode} after the rerun:\n{shown}"
+    print(shown)  # shown with -rP: what the user saw
+
+
+def test_an_up_that_lost_the_race_is_run_once_more_and_completes(stack, local_pair, tmp_path):
+    kaa_pulumi_with_the_race(stack, "up", "Updating", tmp_path / "race-armed")
 
     expected = {alias: {t.name for t in cluster.topics}
                 for alias, cluster in derive(load_topology(stack.spec_file, name=NAME)).items()}
@@ -108,4 +113,13 @@ def test_an_up_that_lost_the_race_is_run_once_more_and_completes(stack, local_pa
     held = _state_topics(stack)
     missing = {f"pair-{alias}-topic-{name}" for alias, names in expected.items() for name in names} - held
     assert not missing, f"the state lacks {sorted(missing)} (holds {sorted(held)})"
-    print(shown)  # shown with -rP: what the user saw
+
+
+def test_a_destroy_that_lost_the_race_is_run_once_more_and_leaves_nothing(stack, local_pair, tmp_path):
+    assert _state_topics(stack), "nothing to destroy: the up test did not leave the stack's topics"
+    kaa_pulumi_with_the_race(stack, "destroy", "Destroying", tmp_path / "race-armed")
+    for alias in ("K1", "K2"):
+        live = KafkaAdmin(local_pair.client_settings(alias)["kafka"], alias).topics()
+        left = [t for t in live if t.split(".", 1)[-1].startswith(PREFIX)]
+        assert not left, f"left on {alias} after the destroy: {left}"
+    assert not _state_topics(stack), "the state still holds topics after the destroy"
