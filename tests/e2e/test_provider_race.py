@@ -12,6 +12,7 @@ when a step failed. The unit tier checks the rerun's logic on recorded streams (
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -29,7 +30,10 @@ from kaa.up_summary import CONNECTION_RACE
 from tests.e2e.pulumi_stack import PulumiStack, remove_remote_twins
 
 BUILD = Path(__file__).parent / "race_plugin" / "build.sh"
-KAFKA_VERSION = "3.12.3"  # scripts/setup-pulumi.sh KAFKA_VERSION: the version the program's SDK asks for
+# the plugin version the program's SDK asks for, as scripts/setup-pulumi.sh (and build.sh) name it
+_PINNED = re.search(r"(?m)^KAFKA_VERSION=(\S+)", (ROOT / "scripts" / "setup-pulumi.sh").read_text())
+assert _PINNED, "scripts/setup-pulumi.sh has no KAFKA_VERSION= line"
+KAFKA_VERSION = _PINNED[1]
 PREFIX = "e2e-race-"
 TOPICS = [f"{PREFIX}{n}" for n in ("a", "b", "c", "d", "e")]  # several topic steps per cluster, started together
 NAME = "e2e-race"
