@@ -6,6 +6,7 @@ KAA := scripts/kaa
 
 setup:            ## install everything: the main job's parts and the tools tier (actionlint, mermaid, Chromium)
 	scripts/setup.sh all
+	tests/e2e/race_plugin/build.sh >/dev/null   # the e2e tier's test-only kafka plugin; cached, after the stand-in
 
 setup-main:       ## only what `make up` needs (virtualenv, Kafka/Connect/registry jars, Pulumi engine); cached
 	scripts/setup.sh main
