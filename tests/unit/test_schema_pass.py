@@ -65,7 +65,9 @@ def test_one_pass_per_registry_registers_in_the_specs_order_with_the_same_ids(
     RegistryClient(url2).register("filler-value", '"string"', "AVRO")  # K2 one ID ahead...
     RegistryClient(url1).register("filler-value", '"string"', "AVRO")  # ...and back in step
     provider = SchemaPassProvider()
-    first = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS)).outs
+    created = provider.create(pass_props("K1", url1, [url1, url2], SUBJECTS))
+    assert created.id == "K1/registration-pass"  # the engine needs an ID; its refresh and delete keep it
+    first = created.outs
     second = provider.create(pass_props("K2", url2, [url1, url2], SUBJECTS, expected_ids=first["ids"])).outs
     assert first["ids"] == second["ids"] == {"orders-value": [2, 3], "customers-value": [4], "payments-value": [5]}
     order = ["orders-value", "orders-value", "customers-value", "payments-value"]
@@ -353,6 +355,7 @@ def test_with_import_ids_the_second_pass_registers_with_the_first_ones_ids() -> 
                                             expected_ids=first["ids"])).outs
         assert second["ids"] == first["ids"]
         assert {s: m for s, m in k2.modes.items() if s} == dict.fromkeys(first["ids"], "READWRITE")
+        assert k2.levels == dict.fromkeys(first["ids"], "BACKWARD")  # imported subjects get their level too
 
 
 def test_a_settled_subject_is_checked_again_when_the_first_registrys_ids_change(
@@ -374,4 +377,18 @@ def test_import_ids_on_a_registry_without_import_mode_is_refused_before_anything
     with pytest.raises(RegistryError, match=r"^stack setting schema_registry.ids: import cannot be used with schema "
                                             r"registry of K2 .*HTTP 405"):
         SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], SUBJECTS, import_ids=True))
+    assert registered(k1) == []
+
+
+def test_a_refused_version_names_the_subjects_own_level_and_nothing_is_registered(
+        registries: tuple[str, State, str, State], monkeypatch: pytest.MonkeyPatch) -> None:
+    url1, k1, url2, _ = registries
+    for url in (url1, url2):
+        assert RegistryClient(url).register("orders-value", V1, "AVRO") == 1
+    k1.requests.clear()
+    monkeypatch.setattr(RegistryClient, "is_compatible", lambda self, subject, schema, schema_type: False)
+    refused = [spec("orders-value", V1, V2, compatibility="FULL_TRANSITIVE"), spec("customers-value", C1)]
+    with pytest.raises(RegistryError, match=r"refuses the new version of subject 'orders-value': it is not "
+                                            r"FULL_TRANSITIVE-compatible with the latest version"):
+        SchemaPassProvider().create(pass_props("K1", url1, [url1, url2], refused))
     assert registered(k1) == []
