@@ -3,10 +3,11 @@ import pulumi
 
 from components.active_pair import ActiveActivePair, ActiveActivePairArgs
 from components.pulumi_credentials import from_config
-from components.stack_program import refuse_old_acl_layout, stack_topology
+from components.stack_program import stack_topology, start_acl_layout_check
 
-refuse_old_acl_layout()
+acl_layout = start_acl_layout_check()  # reads the state while the topology loads and its endpoints are checked
 topology = stack_topology(pulumi.get_stack(), pulumi.Config())
+acl_layout.result()  # a state of per-binding ACL resources stops the program here, before anything is declared
 pair = ActiveActivePair(
     "pair", ActiveActivePairArgs(topology, from_config(pulumi.Config(), topology.aliases))
 )

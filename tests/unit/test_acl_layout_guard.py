@@ -106,3 +106,31 @@ def test_no_pulumi_on_path_is_a_warning(engine, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(program.shutil, "which", lambda name: None)
     program.refuse_old_acl_layout()
     assert recorded.calls == [] and "no pulumi on PATH" in recorded.warnings[0]
+
+
+def test_the_state_is_read_while_the_program_goes_on_and_the_refusal_comes_when_asked_for(engine, monkeypatch):
+    """`start_acl_layout_check` returns at once (the topology loads and its endpoints are checked meanwhile);
+    `result()` waits for the read and then stops the program, before anything is declared."""
+    import threading
+    release, started = threading.Event(), threading.Event()
+    recorded = engine(exported(state(OLD)))
+
+    def slow_export(cmd: list[str], **kwargs: Any) -> Any:
+        started.set()
+        assert release.wait(10), "the read was never let go"
+        return recorded.run(cmd, **kwargs)
+    monkeypatch.setattr(program.subprocess, "run", slow_export)
+    check = program.start_acl_layout_check()
+    assert started.wait(10) and check.thread.is_alive()  # reading, and the program has its hands free
+    release.set()
+    with pytest.raises(pulumi.RunError, match=r"^stack dev: the state still holds 1 per-binding ACL resources"):
+        check.result()
+    assert not check.thread.is_alive() and len(recorded.calls) == 1
+
+
+def test_the_program_asks_for_the_checks_result_before_it_declares_anything() -> None:
+    from pathlib import Path
+    main = (Path(program.__file__).resolve().parent.parent / "__main__.py").read_text()
+    start, topology, result, pair = (main.index(s) for s in (
+        "start_acl_layout_check()", "stack_topology(", "acl_layout.result()", "ActiveActivePair(\n"))
+    assert start < topology < result < pair
